@@ -1,0 +1,40 @@
+# The two README commands, `make demo` and `make test`, set up .venv themselves on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# A strict editable install is a link tree: a new module needs a re-install, so the stamp depends on the file list.
+SOURCES := $(shell find core adapters -name '*.py' 2>/dev/null | sort)
+STAMP := $(VENV)/.installed-$(shell printf '%s' "$(SOURCES)" | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck pytest bench install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	flock $(VENV)/.lock $(BIN)/python -m pip install --quiet --upgrade pip
+	flock $(VENV)/.lock $(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/payfold demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check core adapters tests
+	$(BIN)/ruff format --check core adapters tests
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy -p payfold
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

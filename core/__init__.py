@@ -1,0 +1,123 @@
+"""payfold: an event-sourced payment state machine.
+
+Every provider answer is an immutable event; ``fold`` turns a payment's events into its state and
+``next_step`` says what to do next and when. An ambiguous answer never becomes a verdict: only a requery does.
+"""
+
+from ._codec import SCHEMA_VERSION, UPCASTERS, decode, encode, event_id
+from ._decide import next_step
+from ._errors import (
+    ConcurrencyConflict,
+    IllegalTransition,
+    InvalidAmount,
+    InvalidPayment,
+    InvalidPolicy,
+    PayfoldError,
+    UnknownCurrency,
+    UnreadableEvent,
+)
+from ._events import (
+    ActionRequired,
+    ChargeAccepted,
+    ChargeDeclined,
+    ChargeDuplicate,
+    ChargeRejected,
+    Event,
+    FailedManually,
+    LongRequestStarted,
+    NotProcessed,
+    OutcomeUnknown,
+    PaymentCreated,
+    PaymentEvent,
+    PaymentFailed,
+    PaymentSettled,
+    PollCompleted,
+    PollFailed,
+    PollPending,
+    ProviderAnswer,
+    RequeryConfirmed,
+    RequeryDeclined,
+    RequeryFailed,
+    RequeryNotFound,
+    RequeryPending,
+    RequestSent,
+    ReviewRequired,
+    SettledManually,
+    WebhookReceived,
+    tag_of,
+)
+from ._fold import evolve, fold
+from ._machine import TABLE, mermaid
+from ._money import CURRENCY_EXPONENTS, to_decimal_text, to_minor
+from ._payment import InFlight, Payment
+from ._policy import DEFAULT_POLICY, Policy
+from ._status import Status
+from ._steps import Action, Conclude, Done, Poll, Requery, SendCharge, Step, Validate
+from ._wire import Operation, Wire
+
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "DEFAULT_POLICY",
+    "SCHEMA_VERSION",
+    "TABLE",
+    "UPCASTERS",
+    "Action",
+    "ActionRequired",
+    "ChargeAccepted",
+    "ChargeDeclined",
+    "ChargeDuplicate",
+    "ChargeRejected",
+    "ConcurrencyConflict",
+    "Conclude",
+    "Done",
+    "Event",
+    "FailedManually",
+    "IllegalTransition",
+    "InFlight",
+    "InvalidAmount",
+    "InvalidPayment",
+    "InvalidPolicy",
+    "LongRequestStarted",
+    "NotProcessed",
+    "Operation",
+    "OutcomeUnknown",
+    "PayfoldError",
+    "Payment",
+    "PaymentCreated",
+    "PaymentEvent",
+    "PaymentFailed",
+    "PaymentSettled",
+    "Policy",
+    "Poll",
+    "PollCompleted",
+    "PollFailed",
+    "PollPending",
+    "ProviderAnswer",
+    "Requery",
+    "RequeryConfirmed",
+    "RequeryDeclined",
+    "RequeryFailed",
+    "RequeryNotFound",
+    "RequeryPending",
+    "RequestSent",
+    "ReviewRequired",
+    "SendCharge",
+    "SettledManually",
+    "Status",
+    "Step",
+    "UnknownCurrency",
+    "UnreadableEvent",
+    "Validate",
+    "WebhookReceived",
+    "Wire",
+    "decode",
+    "encode",
+    "event_id",
+    "evolve",
+    "fold",
+    "mermaid",
+    "next_step",
+    "tag_of",
+    "to_decimal_text",
+    "to_minor",
+]

@@ -1,0 +1,158 @@
+"""next_step: the policy brain. Pure: the same state and policy always give the same step; no clock is read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ._events import PaymentFailed, PaymentSettled, ReviewReason, ReviewRequired
+from ._jitter import jittered
+from ._payment import Payment
+from ._policy import Policy
+from ._status import Status
+from ._steps import Conclude, Done, Poll, Requery, SendCharge, Step
+
+
+def next_step(state: Payment, policy: Policy) -> Step:
+    """What the runner should do for ``state``, and when (``due``, never before ``state.last_at``).
+
+    See docs/concepts.md for the rules; each has a test named after it in tests/test_decide.py.
+    """
+    status = state.status
+    if status is Status.SETTLED or status is Status.FAILED:
+        return Done()
+    if status is Status.CREATED:
+        return SendCharge(due=state.last_at)
+    if status is Status.REQUERIED:
+        return _conclude(state)
+    step = _open_step(state, policy)
+    if state.needs_review:
+        return step
+    deadline = max(state.created_at + policy.deadline, state.last_at)
+    if isinstance(step, Done) or deadline < step.due:
+        review = ReviewRequired(at=deadline, reason="deadline", detail=f"no verdict {policy.deadline} after creation")
+        return Conclude(event=review, due=deadline)
+    return step
+
+
+def _conclude(state: Payment) -> Step:
+    """In requeried: settle only on an exact match, fail on a decline, otherwise ask a human once."""
+    if state.needs_review and state.review_reason != "deadline":
+        return Done()
+    at = state.last_at
+    confirmed, declined = state.confirmed, state.declined
+    if confirmed is not None and declined is not None:
+        return _review(at, "contradiction", f"confirmed {confirmed.at.isoformat()}, declined {declined.at.isoformat()}")
+    if confirmed is not None:
+        if confirmed.currency != state.currency:
+            return _review(at, "currency_mismatch", f"expected {state.currency}, provider said {confirmed.currency}")
+        if confirmed.amount != state.amount:
+            return _review(at, "amount_mismatch", f"expected {state.amount}, provider said {confirmed.amount}")
+        if confirmed.reference != state.reference:
+            return _review(
+                at, "reference_mismatch", f"expected {state.reference!r}, provider said {confirmed.reference!r}"
+            )
+        return Conclude(event=PaymentSettled(at=at, provider_ref=confirmed.provider_ref), due=at)
+    if declined is not None:
+        reason = " ".join(part for part in ("declined", declined.code, declined.reason) if part)
+        return Conclude(event=PaymentFailed(at=at, reason=reason), due=at)
+    return Done()  # unreachable from the machine: requeried is entered only by a confirmation or a decline
+
+
+def _review(at: datetime, reason: ReviewReason, detail: str) -> Conclude:
+    return Conclude(event=ReviewRequired(at=at, reason=reason, detail=detail), due=at)
+
+
+def _open_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requery | Conclude:
+    """Pending or polling: resend, poll or requery, whichever the latest evidence calls for."""
+    floor = state.last_at
+    in_flight = state.in_flight
+    if in_flight is not None:
+        # Sent, never answered (a crash between send and record): ambiguous. Requery, never resend.
+        return Requery(due=max(in_flight.at + policy.timeout + policy.in_flight_grace, floor))
+    if state.charges_sent == 0:
+        return SendCharge(due=floor)
+    if state.needs_review:
+        return _requery(state, policy, slowest=True)
+    if state.charge_answer == "not_processed" and _after(state.charge_answer_at, state.requery_answer_at):
+        if state.charges_sent < policy.max_charge_attempts:
+            wait = state.retry_after if state.retry_after is not None else policy.retry_delay
+            delay = jittered(wait, policy.jitter, state.payment_id, "charge", state.charges_sent)
+            return SendCharge(due=max(_at(state.charge_answer_at) + delay, floor))
+        if state.charges_not_processed >= state.charges_sent:
+            # Every charge was answered "not processed": no money can have moved.
+            reason = f"not processed after {state.charges_sent} charge attempts"
+            return Conclude(event=PaymentFailed(at=floor, reason=reason), due=floor)
+    if state.awaiting_customer is not None and state.awaiting_since is not None:
+        return _with_webhook(state, Requery(due=max(state.awaiting_since + policy.customer_wait, floor)), policy)
+    if state.status is Status.POLLING and not state.polling_over and state.ping_url is not None:
+        return _poll(state, policy)
+    return _requery(state, policy, slowest=False)
+
+
+def _poll(state: Payment, policy: Policy) -> Poll | Requery:
+    url, floor = state.ping_url or "", state.last_at
+    if state.polls_sent >= policy.max_polls:
+        return Requery(due=floor)
+    if state.polls_sent == 0 or state.poll_answer_at is None:
+        start = _at(state.poll_from)
+        wait = start - _at(state.charge_answer_at)
+        delay = jittered(wait, policy.jitter, state.payment_id, "poll", 0) - wait
+        return Poll(url=url, due=max(start + delay, floor))
+    backoff = policy.poll_backoff[min(state.polls_sent - 1, len(policy.poll_backoff) - 1)]
+    delay = jittered(backoff, policy.jitter, state.payment_id, "poll", state.polls_sent)
+    return Poll(url=url, due=max(state.poll_answer_at + delay, floor))
+
+
+def _requery(state: Payment, policy: Policy, *, slowest: bool) -> Requery | SendCharge:
+    floor = state.last_at
+    answered_since_charge = _after(state.requery_answer_at, state.charge_answer_at)
+    if not answered_since_charge:
+        # The first requery after a charge-side answer: verify it, or wait out an ambiguity.
+        base = state.charge_answer_at or floor
+        if state.polling_over and state.poll_answer_at is not None and state.poll_answer_at >= base:
+            return _with_webhook(state, Requery(due=max(state.poll_answer_at, floor)), policy)
+        wait = policy.ambiguity_delay if state.charge_answer in (None, "outcome_unknown") else policy.verify_delay
+        if slowest:
+            wait = policy.requery_backoff[-1]
+        delay = jittered(wait, policy.jitter, state.payment_id, "requery", state.requeries_sent)
+        return _with_webhook(state, Requery(due=max(base + delay, floor)), policy)
+    answered_at = _at(state.requery_answer_at)
+    if not slowest and _may_resend_after_not_found(state, policy):
+        return SendCharge(due=max(answered_at, floor))
+    index = len(policy.requery_backoff) - 1 if slowest else max(state.requeries_sent - 1, 0)
+    wait = policy.requery_backoff[min(index, len(policy.requery_backoff) - 1)]
+    delay = jittered(wait, policy.jitter, state.payment_id, "requery", state.requeries_sent)
+    return _with_webhook(state, Requery(due=max(answered_at + delay, floor)), policy)
+
+
+def _may_resend_after_not_found(state: Payment, policy: Policy) -> bool:
+    """The not-found rule: enough consecutive not-found answers, the latest well after the last charge."""
+    if state.charges_sent >= policy.max_charge_attempts or state.not_found_streak < policy.not_found_answers:
+        return False
+    last_sent = state.last_charge_sent_at
+    return last_sent is not None and _at(state.requery_answer_at) >= last_sent + policy.not_found_grace
+
+
+def _with_webhook(state: Payment, step: Requery, policy: Policy) -> Requery:
+    """A signed webhook newer than the latest answer moves the requery to it, never past a minimum in force."""
+    webhook_at = state.webhook_at
+    latest_answer = max(_at(state.charge_answer_at), _at(state.requery_answer_at), _at(state.poll_answer_at))
+    if webhook_at is None or webhook_at <= latest_answer:
+        return step
+    minimum = state.last_at
+    if state.ambiguous_at is not None and not _after(state.requery_answer_at, state.ambiguous_at):
+        minimum = max(minimum, state.ambiguous_at + policy.ambiguity_delay)
+    return Requery(due=min(step.due, max(webhook_at, minimum)))
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _at(moment: datetime | None) -> datetime:
+    """``moment``, or the earliest aware instant for None (so comparisons need no special case)."""
+    return _NEVER if moment is None else moment
+
+
+def _after(moment: datetime | None, other: datetime | None) -> bool:
+    """True when ``moment`` is set and ``other`` is unset or strictly earlier."""
+    return moment is not None and (other is None or moment > other)

@@ -1,0 +1,83 @@
+"""The folded state of one payment: everything ``next_step`` needs, derived from the events alone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+
+from ._events import ActionKind, Event, RequeryConfirmed, RequeryDeclined, ReviewReason
+from ._status import Status
+from ._wire import Operation
+
+
+class InFlight(msgspec.Struct, frozen=True, kw_only=True):
+    """A request recorded as sent whose answer is not recorded yet."""
+
+    operation: Operation
+    attempt: int
+    at: datetime
+    url: str = ""
+
+
+class Payment(msgspec.Struct, frozen=True, kw_only=True):
+    """One payment, folded from its events. Build it with ``payfold.fold``, never by hand.
+
+    The pinned fields come first. The rest are the facts the policy reads: counts of requests per operation,
+    the latest charge-side and requery answers with their times, the ping URL, and the last signed webhook.
+    """
+
+    payment_id: str
+    provider: str
+    amount: int
+    currency: str
+    reference: str
+    status: Status
+    version: int
+    needs_review: bool = False
+    awaiting_customer: ActionKind | None = None
+    conflicts: tuple[Event, ...] = ()
+
+    created_at: datetime
+    last_at: datetime
+    """The latest ``at`` folded; every step is due at or after it."""
+    details: dict[str, str] = {}
+    review_reason: ReviewReason | None = None
+    awaiting_since: datetime | None = None
+
+    in_flight: InFlight | None = None
+    charges_sent: int = 0
+    validates_sent: int = 0
+    polls_sent: int = 0
+    requeries_sent: int = 0
+    last_charge_sent_at: datetime | None = None
+
+    charge_answer: str | None = None
+    """Tag of the latest answer to a charge or validate request."""
+    charge_answer_at: datetime | None = None
+    retry_after: timedelta | None = None
+    charges_not_processed: int = 0
+    """Charges answered ``not_processed`` (nothing moved); a resend is allowed only while all of them were."""
+    ambiguous_at: datetime | None = None
+    """When the latest charge-side ambiguity was recorded (an ``outcome_unknown``)."""
+
+    ping_url: str | None = None
+    poll_from: datetime | None = None
+    """``long_request.at + wait``: the first poll is due then."""
+    poll_answer_at: datetime | None = None
+    polling_over: bool = False
+    """A poll completed, or the poll budget is spent: requery from now on."""
+
+    requery_answer: str | None = None
+    requery_answer_at: datetime | None = None
+    not_found_streak: int = 0
+    confirmed: RequeryConfirmed | None = None
+    declined: RequeryDeclined | None = None
+
+    webhook_at: datetime | None = None
+    """When the latest webhook with a valid signature arrived."""
+
+    @property
+    def is_final(self) -> bool:
+        """True once a verdict (settled or failed) is recorded."""
+        return self.status.is_verdict
