@@ -170,6 +170,10 @@ CURRENCY_EXPONENTS: Final[MappingProxyType[str, int]] = MappingProxyType(
 )
 
 
+_MAX_DIGITS: Final = 17
+"""Amounts of more than 18 integer digits are unreadable: no provider means them, and they overflow int64."""
+
+
 def exponent(currency: str) -> int:
     """The number of minor-unit digits of ``currency``; ``UnknownCurrency`` for a code not in the table."""
     try:
@@ -188,7 +192,7 @@ def check_money(amount: int, currency: str) -> None:
 def to_minor(value: object, currency: str) -> int | None:
     """Read a wire amount (``"4500.00"``, ``10.5``, ``4500``) as minor units of ``currency``.
 
-    Returns None when the amount is unreadable: not a number, negative, a currency not in the table, or
+    Returns None when the amount is unreadable: not a number, negative, absurdly large, a currency not in the table, or
     non-zero digits beyond the currency's exponent (never rounded). Floats are read through their shortest
     ``repr``, so ``10.5`` is ``Decimal("10.5")``, never a binary approximation.
     """
@@ -209,7 +213,7 @@ def to_minor(value: object, currency: str) -> int | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or number < 0 or number.adjusted() > _MAX_DIGITS:
         return None
     scaled = number.scaleb(digits)
     if scaled != scaled.to_integral_value():

@@ -4,6 +4,64 @@ Needs the ``testing`` extra (hypothesis). Nothing here is imported by ``import p
 """
 
 from ._adapter_contract import AdapterContract
+from ._invariants import (
+    InvariantViolation,
+    check_due_times,
+    check_failed_only_on_evidence,
+    check_fold,
+    check_history,
+    check_machine_agrees,
+    check_no_double_charge,
+    check_requery_after_poll_completed,
+    check_settled_only_on_confirmation,
+    check_verdicts_absorbing,
+    states,
+)
+from ._scenario import T0, Scenario, created, given, seconds, wire
 from ._store_contract import EventStoreContract
+from ._strategies import (
+    answers,
+    bodies,
+    created_events,
+    event_of,
+    events,
+    gaps,
+    histories,
+    json_values,
+    table_walks,
+    utc_datetimes,
+    wires,
+)
 
-__all__ = ["AdapterContract", "EventStoreContract"]
+__all__ = [
+    "T0",
+    "AdapterContract",
+    "EventStoreContract",
+    "InvariantViolation",
+    "Scenario",
+    "answers",
+    "bodies",
+    "check_due_times",
+    "check_failed_only_on_evidence",
+    "check_fold",
+    "check_history",
+    "check_machine_agrees",
+    "check_no_double_charge",
+    "check_requery_after_poll_completed",
+    "check_settled_only_on_confirmation",
+    "check_verdicts_absorbing",
+    "created",
+    "created_events",
+    "event_of",
+    "events",
+    "gaps",
+    "given",
+    "histories",
+    "json_values",
+    "seconds",
+    "states",
+    "table_walks",
+    "utc_datetimes",
+    "wire",
+    "wires",
+]
