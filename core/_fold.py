@@ -9,6 +9,7 @@ from msgspec.structs import replace
 
 from ._errors import IllegalTransition
 from ._events import (
+    TAG_OF,
     ActionRequired,
     ChargeAccepted,
     ChargeDeclined,
@@ -95,7 +96,7 @@ def _charge_side(state: Payment, event: Any, **more: Any) -> Changes:
         return _poll_answer(state, event)
     changes = _answered(state, operation)
     changes.update(
-        charge_answer=type(event).__struct_config__.tag,
+        charge_answer=TAG_OF[type(event)],
         charge_answer_at=event.at,
         retry_after=None,
         awaiting_customer=None,
@@ -225,7 +226,7 @@ def evolve(state: Payment | None, event: Event) -> Payment:
     Raises ``IllegalTransition`` naming the status and the tag when the machine has no such transition.
     """
     cls = type(event)
-    tag: str = cls.__struct_config__.tag  # type: ignore[assignment]
+    tag = TAG_OF[cls]
     if state is None:
         if cls is PaymentCreated:
             return _created(event)  # type: ignore[arg-type]
@@ -236,12 +237,14 @@ def evolve(state: Payment | None, event: Event) -> Payment:
         detail = "'created' is only ever the first event" if cls is PaymentCreated else ""
         raise IllegalTransition(state.status.value, tag, detail) from None
     last_at = event.at if event.at > state.last_at else state.last_at
-    if state.status.is_verdict:
+    if state.status in _CONTRADICTS:  # a verdict: record, never apply
         if isinstance(event, _CONTRADICTS[state.status]):
             return replace(state, version=state.version + 1, last_at=last_at, conflicts=(*state.conflicts, event))
         return replace(state, version=state.version + 1, last_at=last_at)
     changes = _APPLY[cls](state, event)
-    return replace(state, status=status, version=state.version + 1, last_at=last_at, **changes)
+    if changes:
+        return replace(state, status=status, version=state.version + 1, last_at=last_at, **changes)
+    return replace(state, status=status, version=state.version + 1, last_at=last_at)
 
 
 def fold(events: Iterable[Event], state: Payment | None = None) -> Payment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from payfold import (
     DEFAULT_POLICY,
     TABLE,
@@ -140,9 +141,7 @@ def check_due_times(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -
         if due is not None and due < state.last_at:
             raise InvariantViolation("due after the latest event", f"after event {index}: {step!r}", history)
         ambiguous_at = state.ambiguous_at
-        fresh = ambiguous_at is not None and (
-            state.requery_answer_at is None or state.requery_answer_at < ambiguous_at
-        )
+        fresh = ambiguous_at is not None and (state.requery_answer_at is None or state.requery_answer_at < ambiguous_at)
         if isinstance(step, Requery) and fresh and state.in_flight is None and not state.needs_review:
             assert ambiguous_at is not None
             if step.due < ambiguous_at + policy.ambiguity_delay:
@@ -181,7 +180,8 @@ def check_machine_agrees(statuses: Sequence[Status] = tuple(Status), tags: Seque
                 if fired != (expected is not None) or (fired and model.state != expected.value):  # type: ignore[union-attr]
                     raise InvariantViolation(
                         "table equals the machine",
-                        f"({status.value}, {tag}): table says {expected}, machine says {model.state if fired else None}",
+                        f"({status.value}, {tag}): table says {expected}, "
+                        f"machine says {model.state if fired else None}",
                     )
             finally:
                 machine.remove_model(model)
@@ -208,5 +208,3 @@ def check_history(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> 
     check_no_double_charge(history, policy)
     check_due_times(history, policy)
     check_requery_after_poll_completed(history, policy)
-
-

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
 from hypothesis import strategies as st
 
 from payfold import (
-    CURRENCY_EXPONENTS,
     DEFAULT_POLICY,
     TABLE,
     ActionRequired,
@@ -51,10 +50,11 @@ from payfold import (
     next_step,
 )
 from payfold._events import EVENT_TYPES, TYPE_OF
+from payfold._wire import OPERATIONS
 
 E = TypeVar("E", bound=PaymentEvent)
 
-_EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def utc_datetimes(start: datetime = _EPOCH, span: timedelta = timedelta(days=3650)) -> st.SearchStrategy[datetime]:
@@ -72,7 +72,10 @@ def gaps(max_gap: timedelta = timedelta(minutes=10)) -> st.SearchStrategy[timede
 
 
 _json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=20),
 )
 json_values: st.SearchStrategy[Any] = st.recursive(
@@ -93,18 +96,18 @@ def bodies() -> st.SearchStrategy[bytes]:
 
 
 @st.composite
-def wires(
-    draw: st.DrawFn, operation: Operation | None = None, at: datetime | None = None
-) -> Wire:
+def wires(draw: st.DrawFn, operation: Operation | None = None, at: datetime | None = None) -> Wire:
     """A wire of ``operation`` (any when None) received at ``at`` (any when None)."""
-    op: Operation = operation or draw(st.sampled_from(["charge", "validate", "poll", "requery", "webhook"]))
+    op: Operation = operation if operation is not None else draw(st.sampled_from(OPERATIONS))
     received = at if at is not None else draw(utc_datetimes())
     latency = draw(st.integers(0, 40_000).map(lambda ms: timedelta(milliseconds=ms)))
     error = draw(st.sampled_from([None, None, None, "timeout", "connect", "reset"]))
     status = None if error else draw(st.sampled_from([200, 201, 400, 401, 404, 409, 429, 500, 502, 503, 504, 522]))
     headers = draw(
-        st.lists(st.tuples(st.sampled_from(["content-type", "server", "retry-after", "cf-ray"]), st.text(max_size=12)),
-                 max_size=3)
+        st.lists(
+            st.tuples(st.sampled_from(["content-type", "server", "retry-after", "cf-ray"]), st.text(max_size=12)),
+            max_size=3,
+        )
     )
     return Wire(
         operation=op,
@@ -130,8 +133,9 @@ def created_events(draw: st.DrawFn, at: datetime | None = None) -> PaymentCreate
         amount=draw(st.integers(1, 10**9)),
         currency=currency,
         reference=draw(st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-", min_size=1, max_size=16)),
-        details=draw(st.dictionaries(st.sampled_from(["email", "token", "description"]), st.text(max_size=8),
-                                     max_size=2)),
+        details=draw(
+            st.dictionaries(st.sampled_from(["email", "token", "description"]), st.text(max_size=8), max_size=2)
+        ),
     )
 
 
@@ -163,9 +167,15 @@ def _strategy_for(kind: msgspec.inspect.Type, at: datetime, operation: Operation
 
 
 _ANSWER_OPERATION: dict[type[PaymentEvent], Operation] = {
-    PollPending: "poll", PollCompleted: "poll", PollFailed: "poll",
-    RequeryConfirmed: "requery", RequeryDeclined: "requery", RequeryPending: "requery",
-    RequeryNotFound: "requery", RequeryFailed: "requery", WebhookReceived: "webhook",
+    PollPending: "poll",
+    PollCompleted: "poll",
+    PollFailed: "poll",
+    RequeryConfirmed: "requery",
+    RequeryDeclined: "requery",
+    RequeryPending: "requery",
+    RequeryNotFound: "requery",
+    RequeryFailed: "requery",
+    WebhookReceived: "webhook",
 }
 
 
@@ -175,7 +185,8 @@ def event_of(draw: st.DrawFn, cls: type[E], at: datetime | None = None, operatio
     moment = at if at is not None else draw(utc_datetimes())
     if cls is PaymentCreated:
         return draw(created_events(moment))  # type: ignore[return-value]
-    op: Operation = operation or _ANSWER_OPERATION.get(cls) or draw(st.sampled_from(["charge", "validate"]))
+    fitting = operation if operation is not None else _ANSWER_OPERATION.get(cls)
+    op: Operation = fitting if fitting is not None else draw(st.sampled_from(("charge", "validate")))
     info = msgspec.inspect.type_info(cls)
     assert isinstance(info, msgspec.inspect.StructType)
     kwargs: dict[str, Any] = {}
@@ -189,7 +200,7 @@ def event_of(draw: st.DrawFn, cls: type[E], at: datetime | None = None, operatio
 
 def events() -> st.SearchStrategy[Event]:
     """Any event of any tag."""
-    return st.one_of(*(event_of(cls) for cls in EVENT_TYPES))  # type: ignore[arg-type]
+    return st.one_of(*(event_of(cls) for cls in EVENT_TYPES))
 
 
 @st.composite
@@ -210,16 +221,37 @@ def table_walks(draw: st.DrawFn, max_len: int = 30) -> list[Event]:
 
 
 _CHARGE_ANSWERS: tuple[type[ProviderAnswer], ...] = (
-    ChargeAccepted, ChargeAccepted, ChargeDeclined, ChargeRejected, ChargeDuplicate, NotProcessed, NotProcessed,
-    ActionRequired, OutcomeUnknown, OutcomeUnknown, OutcomeUnknown, LongRequestStarted,
+    ChargeAccepted,
+    ChargeAccepted,
+    ChargeDeclined,
+    ChargeRejected,
+    ChargeDuplicate,
+    NotProcessed,
+    NotProcessed,
+    ActionRequired,
+    OutcomeUnknown,
+    OutcomeUnknown,
+    OutcomeUnknown,
+    LongRequestStarted,
 )
 _POLL_ANSWERS: tuple[type[ProviderAnswer], ...] = (PollPending, PollPending, PollCompleted, PollFailed, OutcomeUnknown)
 _REQUERY_ANSWERS: tuple[type[ProviderAnswer], ...] = (
-    RequeryConfirmed, RequeryConfirmed, RequeryDeclined, RequeryPending, RequeryPending, RequeryNotFound,
-    RequeryNotFound, RequeryNotFound, RequeryFailed, RequeryFailed,
+    RequeryConfirmed,
+    RequeryConfirmed,
+    RequeryDeclined,
+    RequeryPending,
+    RequeryPending,
+    RequeryNotFound,
+    RequeryNotFound,
+    RequeryNotFound,
+    RequeryFailed,
+    RequeryFailed,
 )
 _ANSWERS: dict[Operation, tuple[type[ProviderAnswer], ...]] = {
-    "charge": _CHARGE_ANSWERS, "validate": _CHARGE_ANSWERS, "poll": _POLL_ANSWERS, "requery": _REQUERY_ANSWERS,
+    "charge": _CHARGE_ANSWERS,
+    "validate": _CHARGE_ANSWERS,
+    "poll": _POLL_ANSWERS,
+    "requery": _REQUERY_ANSWERS,
 }
 
 
@@ -243,8 +275,13 @@ _STEP_OPERATION: dict[type[Any], Operation] = {SendCharge: "charge", Poll: "poll
 
 
 def _attempt(state: Payment, operation: Operation) -> int:
-    counts = {"charge": state.charges_sent, "validate": state.validates_sent, "poll": state.polls_sent,
-              "requery": state.requeries_sent, "webhook": 0}
+    counts = {
+        "charge": state.charges_sent,
+        "validate": state.validates_sent,
+        "poll": state.polls_sent,
+        "requery": state.requeries_sent,
+        "webhook": 0,
+    }
     return counts[operation] + 1
 
 
@@ -284,7 +321,7 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
         if roll == 15:
             continue  # the process died before the answer was recorded: in flight
         latency = draw(st.integers(0, int((policy.timeout + timedelta(seconds=5)) / timedelta(milliseconds=1))))
-        add(draw(answers(state, operation, sent_at + timedelta(milliseconds=latency))))
+        add(draw(answers(state, operation, sent_at + timedelta(milliseconds=latency))))  # type: ignore[arg-type]
     return history
 
 

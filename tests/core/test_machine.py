@@ -6,24 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from payfold import TABLE, IllegalTransition, Status, mermaid
+from payfold import TABLE, IllegalTransition, Status
 from payfold._events import PROVIDER_ANSWER_TAGS
 from payfold._machine import next_status
+from payfold.adapters.cli import diagram_page
 
 DIAGRAM = Path(__file__).resolve().parents[2] / "docs" / "state-machine.md"
 
 
-def render_page() -> str:
-    return (
-        "# The payment machine\n\n"
-        "Generated from `payfold._machine.DECLARATION` by `payfold diagram`; "
-        "`tests/core/test_machine.py` fails when this page differs from a fresh render.\n\n"
-        "```mermaid\n" + mermaid() + "```\n"
-    )
-
-
 def test_committed_diagram_equals_a_fresh_render() -> None:
-    assert DIAGRAM.read_text() == render_page(), "docs/state-machine.md is stale: run `payfold diagram --write`"
+    assert DIAGRAM.read_text() == diagram_page(), (
+        "docs/state-machine.md is stale: run `payfold diagram --write docs/state-machine.md`"
+    )
 
 
 def test_every_provider_answer_has_an_entry_in_every_status_but_created() -> None:

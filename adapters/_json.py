@@ -1,0 +1,66 @@
+"""Reading decoded JSON without trusting its shape: every reader returns None for a missing or wrong-typed value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def at_path(value: object, path: str) -> object | None:
+    """The value at dotted ``path`` (``"data.tx.status"``; a number selects a list item), or None.
+
+    A key that itself holds a dot (Rave's ``"customer.email"``) is matched whole before the path is split.
+    """
+    if isinstance(value, dict) and path in value:
+        found: object = value[path]
+        return found
+    current: object = value
+    for part in path.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                return None
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit():
+            index = int(part)
+            if index >= len(current):
+                return None
+            current = current[index]
+        else:
+            return None
+    return current
+
+
+def first(value: object, paths: Iterable[str]) -> object | None:
+    """The value at the first of ``paths`` that holds something other than null."""
+    for path in paths:
+        found = at_path(value, path)
+        if found is not None:
+            return found
+    return None
+
+
+def text(value: object, *paths: str) -> str | None:
+    """The first non-empty scalar at ``paths`` as text (numbers as written, booleans refused), or None."""
+    for path in paths:
+        found = at_path(value, path)
+        if isinstance(found, str):
+            if found:
+                return found
+        elif isinstance(found, int | float) and not isinstance(found, bool):
+            return str(found)
+    return None
+
+
+def obj(value: object, *paths: str) -> dict[str, object] | None:
+    """The first JSON object at ``paths`` (the value itself when no path is given), or None."""
+    if not paths:
+        return value if isinstance(value, dict) else None
+    for path in paths:
+        found = at_path(value, path)
+        if isinstance(found, dict):
+            return found
+    return None
+
+
+def clip(message: str, limit: int = 300) -> str:
+    """``message`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -1,0 +1,121 @@
+"""Rave v2's answer envelope ``{"status", "message", "data"}`` and the signals every operation reads from it.
+
+Rave puts a field at ``data.X``, at ``data.data.X`` (the Android SDK's recursive shape) or, in a card
+``validatecharge`` answer, at ``data.tx.X``; ``field`` looks in ``data.tx``, ``data``, ``data.data``, in that order.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+from typing import Final, NamedTuple
+
+from payfold import Wire
+
+from ._gateway import recognize, too_deep
+from ._json import obj, text
+
+ANSWERED_OK: Final = range(200, 300)
+
+_NOT_FOUND_CODES: Final = frozenset(("NO TX", "NO_TX", "NOTX"))
+_MAX_RETRY_AFTER: Final = timedelta(days=1)
+
+
+class Envelope(NamedTuple):
+    """The top level of a Rave answer: ``status`` lower-cased, ``message`` as sent, ``data`` untouched."""
+
+    status: str
+    message: str
+    data: object
+
+
+def envelope(value: object) -> Envelope | None:
+    """The envelope of a decoded JSON answer; None when the answer is not a JSON object."""
+    top = obj(value)
+    if top is None:
+        return None
+    status = text(top, "status") or ""
+    return Envelope(status=status.strip().lower(), message=text(top, "message") or "", data=top.get("data"))
+
+
+def scopes(value: object) -> tuple[dict[str, object], ...]:
+    """The JSON objects ``data.tx``, ``data`` and ``data.data`` present in the answer ``value``, in that order."""
+    data = value.get("data") if isinstance(value, dict) else None
+    if not isinstance(data, dict):
+        return ()
+    tx, inner = data.get("tx"), data.get("data")
+    if isinstance(tx, dict):
+        return (tx, data, inner) if isinstance(inner, dict) else (tx, data)
+    return (data, inner) if isinstance(inner, dict) else (data,)
+
+
+def field(value: object, name: str) -> str | None:
+    """The first non-empty scalar ``name`` in the ``scopes`` of the answer ``value``, as text (numbers as
+    written, booleans refused)."""
+    for scope in scopes(value):
+        found = scope.get(name)
+        if isinstance(found, str):
+            if found:
+                return found
+        elif isinstance(found, int | float) and not isinstance(found, bool):
+            return str(found)
+    return None
+
+
+def error_code(value: object) -> str:
+    """The error code Rave puts at ``data.code`` (``BIN_ERR``, ``FLW_ERR``, ``NO TX``), or ``""``."""
+    return text(value, "data.code", "data.data.code") or ""
+
+
+def is_not_found(value: object, answer: Envelope) -> bool:
+    """Rave's own not-found answer: ``status: error`` with ``data.code`` ``NO TX`` (or ``NO_TX``)."""
+    return answer.status == "error" and error_code(value).strip().upper() in _NOT_FOUND_CODES
+
+
+def timeout_cause(value: object, answer: Envelope) -> str | None:
+    """The cause word when the answer is one of Rave's documented timeout shapes, else None.
+
+    ``flw_err``: ``data.code: FLW_ERR`` (the documented one carries ``err_tx.chargeResponseCode: NR``; any
+    ``FLW_ERR`` names a transaction that exists, so none of them is a refusal). ``requery_advised``:
+    ``data.responseCode: R0``, "Please requery". ``no_response``: a
+    ``chargeResponseCode: NR`` outside ``FLW_ERR``. ``contact_support``: "An error occured. Please contact support".
+    """
+    code = error_code(value).strip().upper()
+    if code == "FLW_ERR" or obj(value, "data.err_tx") is not None:
+        return "flw_err"
+    response_code = (text(value, "data.responseCode", "data.data.responseCode") or "").strip().upper()
+    if response_code == "R0":
+        return "requery_advised"
+    if (field(value, "chargeResponseCode") or "").strip().upper() == "NR":
+        return "no_response"
+    if "contact support" in answer.message.lower():
+        return "contact_support"
+    return None
+
+
+def retry_after(wire: Wire) -> timedelta | None:
+    """The ``Retry-After`` advice of an answer (seconds or an HTTP date, read against ``received_at``).
+
+    None when absent or unreadable; negative advice counts as zero and advice beyond a day is cut to a day.
+    """
+    value = (wire.header("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        seconds = int(value) if len(value) < 9 else 10**9
+        return min(timedelta(seconds=seconds), _MAX_RETRY_AFTER)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(timedelta(0), min(moment - wire.received_at, _MAX_RETRY_AFTER))
+
+
+def gateway_cause(wire: Wire) -> str:
+    """What answered when Rave's JSON did not: ``nginx``, ``cloudflare``, ``awselb``, ``html``, ``empty`` or
+    ``unreadable`` (also for a JSON value that is not an envelope)."""
+    if too_deep(wire.body):
+        return "unreadable"
+    return recognize(wire.status, wire.headers, wire.body) or "unreadable"
