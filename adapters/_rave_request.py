@@ -42,8 +42,8 @@ def request(action: SendCharge | Poll | Requery | Validate, payment: Payment, cr
     """The HTTP request for ``action`` on ``payment``; ``InvalidPayment`` when ``payment.details`` lacks what it needs.
 
     Charge: ``details["token"]`` (a Rave card token, sent with ``email`` and the other optional fields) or
-    ``details["client"]`` (the encrypted card blob). Validate: ``details["flw_ref"]``, the ``provider_ref`` of the
-    ``action_required`` answer; ``details["payment_type"] == "account"`` selects the account ``validate`` call.
+    ``details["client"]`` (the encrypted card blob). Validate: the flwRef the charge's answer named (folded as
+    ``payment.provider_ref``; ``details["flw_ref"]`` overrides it); ``details["payment_type"] == "account"`` selects the account ``validate`` call.
     """
     match action:
         case SendCharge():
@@ -84,9 +84,11 @@ def _charge(payment: Payment, credentials: Credentials) -> HttpRequest:
 
 
 def _validate(otp: str, payment: Payment, credentials: Credentials) -> HttpRequest:
-    flw_ref = payment.details.get("flw_ref")
+    flw_ref = payment.details.get("flw_ref") or payment.provider_ref
     if not flw_ref:
-        raise InvalidPayment('a Rave validate needs details["flw_ref"] (the action_required answer\'s provider_ref)')
+        raise InvalidPayment(
+            "a Rave validate needs the charge's flwRef: no answer named one yet (or pass details['flw_ref'])"
+        )
     if payment.details.get("payment_type") == "account":
         body = {"PBFPubKey": credentials.public_key, "transactionreference": flw_ref, "otp": otp}
         return _post("validate", credentials.api("validate?use_polling=1"), body)

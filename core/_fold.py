@@ -102,6 +102,9 @@ def _charge_side(state: Payment, event: Any, **more: Any) -> Changes:
         awaiting_customer=None,
         awaiting_since=None,
     )
+    provider_ref = getattr(event, "provider_ref", None)
+    if provider_ref:
+        changes["provider_ref"] = provider_ref
     changes.update(more)
     return changes
 
@@ -164,6 +167,7 @@ def _requery_answer(state: Payment, event: Any, tag: str) -> Changes:
         changes["polling_over"] = True
     if isinstance(event, RequeryConfirmed):
         changes["confirmed"] = event
+        changes["provider_ref"] = event.provider_ref or state.provider_ref
     elif isinstance(event, RequeryDeclined):
         changes["declined"] = event
     return changes

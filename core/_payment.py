@@ -42,6 +42,8 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     last_at: datetime
     """The latest ``at`` folded; every step is due at or after it."""
     details: dict[str, str] = {}
+    provider_ref: str | None = None
+    """The provider's own reference for this payment, from the latest answer that named one (Rave's flwRef)."""
     review_reason: ReviewReason | None = None
     awaiting_since: datetime | None = None
 

@@ -613,6 +613,15 @@ def test_validate_without_flw_ref_is_a_caller_error() -> None:
         flutterwave.request(Validate(otp="1"), payment(), CREDENTIALS)
 
 
+def test_validate_uses_the_flw_ref_folded_from_the_action_required_answer() -> None:
+    answer = payfold.Wire(operation="charge", sent_at=T0, received_at=T0, status=200)
+    otp = ActionRequired(at=T0, wire=answer, kind="otp", provider_ref=FLWREF)
+    state = payfold.fold([RequestSent(at=T0, operation="charge"), otp], payment())
+    assert state.provider_ref == FLWREF
+    req = flutterwave.request(Validate(otp="12345"), state, CREDENTIALS)
+    assert msgspec.json.decode(req.body)["transaction_reference"] == FLWREF
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
