@@ -53,11 +53,25 @@ from ._payment import InFlight, Payment
 from ._policy import DEFAULT_POLICY, Policy
 from ._status import Status
 from ._steps import Action, Conclude, Done, Poll, Requery, SendCharge, Step, Validate
+from ._store import (
+    AppendResult,
+    Due,
+    EventStore,
+    Problem,
+    ProblemKind,
+    Record,
+    StoreCorrupt,
+    StoreError,
+    StoreFormatError,
+    StreamAppend,
+    VerifyReport,
+)
 from ._wire import Operation, Wire
 
 __all__ = [
     "Action",
     "ActionRequired",
+    "AppendResult",
     "CURRENCY_EXPONENTS",
     "ChargeAccepted",
     "ChargeDeclined",
@@ -67,7 +81,9 @@ __all__ = [
     "ConcurrencyConflict",
     "DEFAULT_POLICY",
     "Done",
+    "Due",
     "Event",
+    "EventStore",
     "FailedManually",
     "IllegalTransition",
     "InFlight",
@@ -89,7 +105,10 @@ __all__ = [
     "PollCompleted",
     "PollFailed",
     "PollPending",
+    "Problem",
+    "ProblemKind",
     "ProviderAnswer",
+    "Record",
     "Requery",
     "RequeryConfirmed",
     "RequeryDeclined",
@@ -103,11 +122,16 @@ __all__ = [
     "SettledManually",
     "Status",
     "Step",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFormatError",
+    "StreamAppend",
     "TABLE",
     "UPCASTERS",
     "UnknownCurrency",
     "UnreadableEvent",
     "Validate",
+    "VerifyReport",
     "WebhookReceived",
     "Wire",
     "decode",

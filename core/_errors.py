@@ -7,7 +7,10 @@
     │   └── UnknownCurrency
     ├── InvalidPolicy (ValueError)         a policy number is out of range
     ├── UnreadableEvent (ValueError)       stored bytes are not an event of any known schema
-    └── ConcurrencyConflict                a store append lost a race (re-read, re-decide)
+    ├── ConcurrencyConflict                a store append lost a race (re-read, re-decide)
+    └── StoreError (payfold._store)        a store cannot be used as it is (``where`` names it)
+        ├── StoreFormatError (ValueError)  not a payfold store, a newer payfold's format, foreign tables
+        └── StoreCorrupt                   the storage itself is damaged
 
 Any other exception escaping payfold is a bug.
 """
