@@ -1,0 +1,56 @@
+"""What an emulated provider hands the sandbox for one routed request, and what the sandbox asks of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import NamedTuple, Protocol
+
+from ._sandbox_book import Order
+from ._sandbox_faults import Fault, SandboxOperation
+from ._sandbox_http import Headers, Request, Response
+
+
+class Effects(NamedTuple):
+    """How the origin treats a charge: declined (nothing charged), or landing ``landing`` after the call."""
+
+    decline: bool = False
+    landing: timedelta = timedelta(0)
+
+
+class Call(NamedTuple):
+    """A request the provider recognised. ``origin`` is the provider's own handling (for a charge: the moment
+    the charge is applied or refused as a duplicate); the sandbox calls it only when the request reaches it."""
+
+    provider: str
+    operation: SandboxOperation
+    reference: str
+    origin: Callable[[Effects], Response]
+    polling: bool = False
+    """A Rave ``?use_polling=1`` charge (may be answered ``LONG-REQ``)."""
+
+
+class Provider(Protocol):
+    """One emulated provider: routing, its own shapes for the provider-made faults, and its webhooks."""
+
+    name: str
+
+    def route(self, request: Request) -> Call | Response | None:
+        """A ``Call`` to run, a ``Response`` to send at once (auth or validation error), or None: not mine."""
+        ...
+
+    def server_error(self, call: Call, fault: Fault) -> Response: ...
+
+    def rate_limited(self, call: Call, fault: Fault) -> Response: ...
+
+    def landing_timeout(self, call: Call, fault: Fault) -> Response:
+        """The answer to a charge that will land later: the provider's timeout shape."""
+        ...
+
+    def long_request(self, call: Call, fault: Fault, answer: Response, request: Request) -> Response:
+        """``LONG-REQ`` for a charge whose real ``answer`` the ping URL will give once completed."""
+        ...
+
+    def webhook(self, order: Order) -> tuple[Headers, bytes]:
+        """The callback the provider would POST once ``order`` lands."""
+        ...
