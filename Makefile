@@ -35,6 +35,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.adapters.bench_translate
+	$(BIN)/python -m tests.adapters.bench_flutterwave
+	$(BIN)/python -m tests.stores.bench_stores
 
 clean:
 	rm -rf $(VENV) build *.egg-info

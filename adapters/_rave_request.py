@@ -43,7 +43,8 @@ def request(action: SendCharge | Poll | Requery | Validate, payment: Payment, cr
 
     Charge: ``details["token"]`` (a Rave card token, sent with ``email`` and the other optional fields) or
     ``details["client"]`` (the encrypted card blob). Validate: the flwRef the charge's answer named (folded as
-    ``payment.provider_ref``; ``details["flw_ref"]`` overrides it); ``details["payment_type"] == "account"`` selects the account ``validate`` call.
+    ``payment.provider_ref``; ``details["flw_ref"]`` overrides it); ``details["payment_type"] == "account"``
+    selects the account ``validate`` call.
     """
     match action:
         case SendCharge():

@@ -1,23 +1,16 @@
-"""The ``payfold`` command."""
+"""The ``payfold`` command: demo, sandbox, stats, audit, show, resolve, diagram."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-
-def _demo(args: argparse.Namespace) -> int:
-    from ._stories import render, stories
-
-    for index, story in enumerate(stories(), start=1):
-        if index > 1:
-            print()
-        print(f"Story {index}. ", end="")
-        for line in render(story):
-            print(line)
-    return 0
+from payfold import DEFAULT_POLICY, PayfoldError, Policy
 
 
 def diagram_page() -> str:
@@ -32,6 +25,177 @@ def diagram_page() -> str:
     )
 
 
+def policy_of(provider: str) -> Policy:
+    """The documented policy of a provider payfold ships an adapter for (the default policy otherwise)."""
+    from . import flutterwave, tranzzo
+
+    return {"tranzzo": tranzzo.POLICY, "flutterwave": flutterwave.POLICY}.get(provider, DEFAULT_POLICY)
+
+
+async def _open(db: str) -> Any:
+    from ._report import require_file
+
+    if db.startswith(("postgres://", "postgresql://")):
+        from .postgres import PostgresStore
+
+        return await PostgresStore.open(db)
+    require_file(db)
+    from .sqlite import SqliteStore
+
+    return await SqliteStore.open(db)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.stories:
+        from ._stories import render, stories
+
+        for index, story in enumerate(stories(), start=1):
+            print(("\n" if index > 1 else "") + f"Story {index}. ", end="")
+            for line in render(story):
+                print(line)
+        return 0
+    from ._demo import render as render_report
+    from ._demo import run_demo
+
+    report = asyncio.run(
+        run_demo(payments=args.payments, db=args.db, seed=args.seed, fault_rate=args.fault_rate, progress=True)
+    )
+    print("\n".join(render_report(report)))
+    return 0 if report.mismatches == 0 and report.chain_ok and not report.unfinished else 1  # reviews are fine
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import main as sandbox_main
+
+    status: int = sandbox_main(args.options)
+    return status
+
+
+async def _stats(args: argparse.Namespace) -> int:
+    from ._report import operation_stats, render_stats, streams
+
+    store = await _open(args.db)
+    try:
+        for line in render_stats(operation_stats(await streams(store))):
+            print(line)
+    finally:
+        await store.close()
+    return 0
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    from ._report import audit, streams
+
+    store = await _open(args.db)
+    try:
+        result = audit(await streams(store), await store.verify(), policy_of)
+    finally:
+        await store.close()
+    chain = result.chain
+    print(f"hash chain: {'verified' if chain.ok else 'BROKEN'} ({chain.streams} streams, {chain.events} events)")
+    for problem in chain.problems:
+        print(f"  {problem.stream} v{problem.version} (position {problem.position}): {problem.kind}: {problem.detail}")
+    print("payments: " + ", ".join(f"{status} {n}" for status, n in sorted(result.statuses.items())))
+    print(f"invariants: {'hold' if not result.violations else f'{len(result.violations)} violations'}")
+    for violation in result.violations:
+        print(f"  {violation}")
+    return 0 if result.ok else 1
+
+
+async def _show(args: argparse.Namespace) -> int:
+    from ._report import story_lines
+
+    store = await _open(args.db)
+    try:
+        events = await store.read(args.payment)
+    finally:
+        await store.close()
+    if not events:
+        print(f"no payment {args.payment!r} in {args.db}", file=sys.stderr)
+        return 2
+    print(f"{args.payment} ({events[0].provider})")
+    for line in story_lines(events, policy_of(events[0].provider)):
+        print(line)
+    return 0
+
+
+async def _resolve(args: argparse.Namespace) -> int:
+    from payfold import FailedManually, SettledManually, evolve, fold
+
+    store = await _open(args.db)
+    try:
+        events = await store.read(args.payment)
+        if not events:
+            print(f"no payment {args.payment!r} in {args.db}", file=sys.stderr)
+            return 2
+        state = fold(events)
+        at = max(datetime.now(UTC), state.last_at)
+        kind = SettledManually if args.outcome == "settled" else FailedManually
+        decision = kind(at=at, operator=args.operator, note=args.note)
+        after = evolve(state, decision)  # IllegalTransition when a verdict is already recorded
+        await store.append(args.payment, [decision], state.version, due=None)
+    finally:
+        await store.close()
+    print(f"{args.payment}: {state.status.value} -> {after.status.value} by {args.operator}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``payfold`` command."""
+    parser = argparse.ArgumentParser(prog="payfold", description="An event-sourced payment state machine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="drive payments through the sandbox under injected faults")
+    demo.add_argument("--payments", type=int, default=1000, help="how many payments (default 1000)")
+    demo.add_argument("--db", help="the SQLite file to write (default: a new temporary file)")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the sandbox's faults and the amounts")
+    demo.add_argument("--fault-rate", type=float, default=0.35, help="share of provider calls faulted")
+    demo.add_argument("--stories", action="store_true", help="replay the three scripted stories in memory instead")
+    demo.set_defaults(run=_demo)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="serve the Tranzzo and Rave v2 emulator on loopback (options: payfold sandbox -- --help)"
+    )
+    sandbox.add_argument("options", nargs=argparse.REMAINDER, help="--host --port --seed --rate --kinds --hang")
+    sandbox.set_defaults(run=_sandbox)
+
+    for name, handler, text in (
+        ("stats", _stats, "error rates, latency percentiles and outcomes per provider and operation"),
+        ("audit", _audit, "verify the hash chain, replay every payment and check the invariants"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("db", help="a SQLite file or a postgresql:// DSN")
+        command.set_defaults(run=lambda args, handler=handler: asyncio.run(handler(args)))
+
+    show = commands.add_parser("show", help="one payment's events, statuses and next step")
+    show.add_argument("db")
+    show.add_argument("payment")
+    show.set_defaults(run=lambda args: asyncio.run(_show(args)))
+
+    resolve = commands.add_parser("resolve", help="record an operator's decision on a payment under review")
+    resolve.add_argument("db")
+    resolve.add_argument("payment")
+    resolve.add_argument("outcome", choices=("settled", "failed"))
+    resolve.add_argument("--operator", required=True, help="who decided")
+    resolve.add_argument("--note", default="", help="why")
+    resolve.set_defaults(run=lambda args: asyncio.run(_resolve(args)))
+
+    diagram = commands.add_parser("diagram", help="print the state diagram (Mermaid) rendered from the machine")
+    diagram.add_argument("--write", metavar="PATH", help="write the docs page to PATH instead of printing it")
+    diagram.set_defaults(run=_diagram)
+
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except BrokenPipeError:  # the reader went away (``payfold demo | head``): not an error
+        sys.stderr.close()
+        return 0
+    except (PayfoldError, FileNotFoundError, KeyError) as error:
+        print(f"payfold {args.command}: {error}", file=sys.stderr)
+        return 2
+    return status
+
+
 def _diagram(args: argparse.Namespace) -> int:
     page = diagram_page()
     if args.write:
@@ -40,24 +204,6 @@ def _diagram(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(page)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``payfold`` command."""
-    parser = argparse.ArgumentParser(prog="payfold", description="An event-sourced payment state machine.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="replay three scripted payment stories in memory")
-    demo.set_defaults(run=_demo)
-    diagram = commands.add_parser("diagram", help="print the state diagram (Mermaid) rendered from the machine")
-    diagram.add_argument("--write", metavar="PATH", help="write the docs page to PATH instead of printing it")
-    diagram.set_defaults(run=_diagram)
-    args = parser.parse_args(argv)
-    try:
-        status: int = args.run(args)
-    except BrokenPipeError:  # the reader went away (``payfold demo | head``): not an error
-        sys.stderr.close()
-        return 0
-    return status
 
 
 if __name__ == "__main__":

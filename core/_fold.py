@@ -159,7 +159,7 @@ def _requery_answer(state: Payment, event: Any, tag: str) -> Changes:
     changes.update(
         requery_answer=tag,
         requery_answer_at=event.at,
-        not_found_streak=state.not_found_streak + 1 if tag == "requery_not_found" else 0,
+        not_found_streak=_streak(state.not_found_streak, tag),
         awaiting_customer=None,
         awaiting_since=None,
     )
@@ -171,6 +171,14 @@ def _requery_answer(state: Payment, event: Any, tag: str) -> Changes:
     elif isinstance(event, RequeryDeclined):
         changes["declined"] = event
     return changes
+
+
+def _streak(streak: int, tag: str) -> int:
+    """Consecutive not-found answers: a not-found adds one; a failed requery (the status API itself did not
+    answer) neither counts nor breaks the run; any real answer restarts it."""
+    if tag == "requery_not_found":
+        return streak + 1
+    return streak if tag == "requery_failed" else 0
 
 
 def _webhook(state: Payment, event: WebhookReceived) -> Changes:

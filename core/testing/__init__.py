@@ -3,8 +3,7 @@
 Needs the ``testing`` extra (hypothesis). Nothing here is imported by ``import payfold``.
 """
 
-from ._adapter_contract import AdapterContract
-from ._invariants import (
+from payfold._invariants import (
     InvariantViolation,
     check_due_times,
     check_failed_only_on_evidence,
@@ -17,6 +16,8 @@ from ._invariants import (
     check_verdicts_absorbing,
     states,
 )
+
+from ._adapter_contract import AdapterContract
 from ._scenario import T0, Scenario, created, given, seconds, wire
 from ._store_contract import EventStoreContract
 from ._strategies import (

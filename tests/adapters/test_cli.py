@@ -12,7 +12,7 @@ from payfold.adapters.cli import diagram_page, main
 
 
 def test_demo_prints_three_stories_each_ending_settled(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+    assert main(["demo", "--stories"]) == 0
     out = capsys.readouterr().out
     assert [line.split(".")[0] for line in out.splitlines() if line.startswith("Story ")] == [
         "Story 1",

@@ -25,6 +25,7 @@ from payfold import (
     Requery,
     RequeryConfirmed,
     RequeryDeclined,
+    RequeryFailed,
     RequeryNotFound,
     RequeryPending,
     RequestSent,
@@ -205,6 +206,15 @@ def test_not_found_count_restarts_on_any_other_requery_answer() -> None:
     )
     assert isinstance(story.with_policy(policy).step, Requery)
     assert story.state.not_found_streak == 1
+
+
+def test_a_failed_requery_neither_counts_nor_breaks_the_not_found_run() -> None:
+    policy = Policy(jitter=0.0, not_found_answers=2, not_found_grace=timedelta(0))
+    failed = RequeryFailed(at=seconds(71), wire=wire("requery", seconds(71), status=502), reason="nginx")
+    story = given(created(), sent(0), unknown(5), sent(40, "requery"), not_found(41), sent(70, "requery"), failed)
+    assert story.state.not_found_streak == 1 and isinstance(story.with_policy(policy).step, Requery)
+    story = story.when(sent(100, "requery"), not_found(101))
+    story.with_policy(policy).then(not_found_streak=2, step=SendCharge(due=seconds(101)))
 
 
 def test_duplicate_after_a_resend_goes_back_to_requerying() -> None:

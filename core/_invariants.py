@@ -1,30 +1,29 @@
-"""DESIGN section 8, invariants 1-8, as plain functions: each raises ``InvariantViolation`` with the story."""
+"""DESIGN section 8, invariants 1-8, as plain functions: each raises ``InvariantViolation`` with the story.
+
+Pure (no I/O): ``payfold audit`` runs them over a stored log, ``payfold.testing`` re-exports them for tests.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from payfold import (
-    DEFAULT_POLICY,
-    TABLE,
-    Conclude,
+from ._decide import next_step
+from ._events import (
+    PROVIDER_ANSWER_TAGS,
+    ChargeRejected,
     Event,
     FailedManually,
-    Payment,
     PaymentFailed,
     PaymentSettled,
-    Policy,
     PollCompleted,
-    Requery,
-    SendCharge,
     SettledManually,
-    Status,
-    evolve,
-    fold,
-    next_step,
 )
-from payfold._events import PROVIDER_ANSWER_TAGS, ChargeRejected
-from payfold._machine import STATES, build_machine
+from ._fold import evolve, fold
+from ._machine import STATES, TABLE, build_machine
+from ._payment import Payment
+from ._policy import DEFAULT_POLICY, Policy
+from ._status import Status
+from ._steps import Conclude, Requery, SendCharge
 
 
 class InvariantViolation(AssertionError):

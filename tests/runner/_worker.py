@@ -1,0 +1,74 @@
+"""A runner process for the crash and multi-worker tests: ``python -m tests.runner._worker DB URL ANCHOR SPEED NAME``.
+
+Drives every due payment in DB (a SQLite path or a postgresql:// DSN) against the sandbox at URL until no work is
+left. SIGTERM stops it gracefully (requests in flight finish and are recorded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+
+from payfold import Policy
+from payfold.adapters import flutterwave, tranzzo
+from payfold.adapters.clock import ScaledClock
+from payfold.adapters.runner import Provider, Runner
+from payfold.adapters.sandbox import DEFAULT_RAVE, DEFAULT_RAVE_WEBHOOK_HASH, DEFAULT_TRANZZO
+
+EPOCH = datetime(2026, 6, 1, tzinfo=UTC)
+FAST = Policy(
+    timeout=timedelta(seconds=10),
+    in_flight_grace=timedelta(seconds=5),
+    ambiguity_delay=timedelta(seconds=10),
+    verify_delay=timedelta(seconds=1),
+    retry_delay=timedelta(seconds=1),
+    poll_backoff=(timedelta(seconds=1),),
+    requery_backoff=(timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)),
+    not_found_answers=2,
+    not_found_grace=timedelta(seconds=30),
+    deadline=timedelta(days=1),
+)
+"""Every delay short, so a test drives payments to their verdicts in seconds (at ``SPEED``)."""
+SPEED = 20.0
+
+
+def providers(url: str) -> dict[str, Provider]:
+    """The sandbox's providers, with its default credentials pointed at ``url``."""
+    import msgspec
+
+    tz = msgspec.structs.replace(DEFAULT_TRANZZO, base_url=url)
+    rave = msgspec.structs.replace(DEFAULT_RAVE, base_url=url)
+    return {
+        "tranzzo": Provider(tranzzo, tz, policy=FAST, webhook_secret=tz.api_secret),
+        "flutterwave": Provider(flutterwave, rave, policy=FAST, webhook_secret=DEFAULT_RAVE_WEBHOOK_HASH),
+    }
+
+
+async def open_store(db: str):  # type: ignore[no-untyped-def]
+    if db.startswith("postgresql://"):
+        from payfold.adapters.postgres import PostgresStore
+
+        return await PostgresStore.open(db)
+    from payfold.adapters.sqlite import SqliteStore
+
+    return await SqliteStore.open(db)
+
+
+async def main(db: str, url: str, anchor: float, speed: float, name: str) -> None:
+    store = await open_store(db)
+    runner = Runner(store, providers(url), clock=ScaledClock(EPOCH, anchor, speed=speed), worker=name, concurrency=16)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, runner.stop)
+    print("ready", flush=True)
+    try:
+        await runner.run(until_idle=True)
+    finally:
+        await runner.close()
+        await store.close()
+    print("idle", flush=True)
+
+
+if __name__ == "__main__":
+    db, url, anchor, speed, name = sys.argv[1:6]
+    asyncio.run(main(db, url, float(anchor), float(speed), name))

@@ -1,0 +1,49 @@
+"""``payfold demo`` end to end, scaled down: sandbox on loopback, runner, SQLite, faults, reconciliation."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+from payfold.adapters._demo import render, run_demo
+from payfold.adapters._report import audit, operation_stats, streams
+from payfold.adapters.cli import main, policy_of
+from payfold.adapters.sqlite import SqliteStore
+
+
+async def test_demo_reconciles_with_zero_mismatches_and_a_verified_chain(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    out = io.StringIO()
+    report = await run_demo(payments=120, db=db, seed=3, fault_rate=0.4, out=out, progress=True)
+    assert report.mismatches == 0, (report.settled_not_charged, report.charged_but_failed, report.charged_twice)
+    assert report.chain_ok and report.chain_events > 120 * 3
+    assert report.unfinished == []
+    assert sum(report.statuses.values()) == 120 and report.statuses["settled"] > 0
+    assert sum(report.faults.values()) > 0.25 * sum(report.requests.values())  # at least ~30% of calls faulted
+    assert report.requests["requery"] > 0
+    assert "payments concluded" in out.getvalue()
+    table = "\n".join(render(report))
+    for row in ("settled but not charged", "charged but failed", "charged twice", "hash chain: verified"):
+        assert row in table
+
+    store = await SqliteStore.open(db)
+    try:
+        histories = await streams(store)
+        result = audit(histories, await store.verify(), policy_of)
+    finally:
+        await store.close()
+    assert result.ok, result.violations
+    stats = operation_stats(histories)
+    assert {op for _, op in stats} >= {"charge", "requery"}
+    assert all(entry.answers == len(entry.latencies) for entry in stats.values())
+
+    for command in (["stats", db], ["audit", db], ["show", db, "pay-000001"]):
+        assert await asyncio.to_thread(main, command) == 0, command
+
+
+def test_commands_refuse_a_missing_database(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "nope.db")
+    assert main(["audit", missing]) == 2
+    assert "no such database file" in capsys.readouterr().err
+    assert not Path(missing).exists()
