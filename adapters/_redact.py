@@ -126,12 +126,17 @@ def _pan_number(value: int) -> bool:
     return 13 <= len(text) <= 19 and text[:1] in b"23456" and _luhn_valid(text)
 
 
+def _may_hide_a_secret(item: object) -> bool:
+    """A secret field's value worth redacting: not empty, not already redacted, not a bare true/false/null."""
+    return item is not None and not isinstance(item, bool) and item not in ("", REDACTED)
+
+
 def _walk(value: object, fields: frozenset[str], scrub: bool) -> tuple[object, bool]:
     if isinstance(value, dict):
         out: dict[object, object] = {}
         changed = False
         for key, item in value.items():
-            if isinstance(key, str) and key.lower() in fields and item not in (None, "", REDACTED):
+            if isinstance(key, str) and key.lower() in fields and _may_hide_a_secret(item):
                 out[key] = REDACTED
                 changed = True
                 continue
@@ -152,8 +157,8 @@ def _walk(value: object, fields: frozenset[str], scrub: bool) -> tuple[object, b
             changed = changed or item_changed
         return (items, True) if changed else (value, False)
     if isinstance(value, int) and not isinstance(value, bool):
-        if value > 10**12 and _pan_number(value):
-            return _mask(str(value).encode()).decode(), True
+        if abs(value) > 10**12 and _pan_number(abs(value)):
+            return ("-" if value < 0 else "") + _mask(str(abs(value)).encode()).decode(), True
         return value, False
     if scrub and isinstance(value, str):
         text = _scrub_text(value)

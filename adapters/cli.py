@@ -45,18 +45,25 @@ async def _open(db: str) -> Any:
     return await SqliteStore.open(db)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    if args.stories:
-        from ._stories import render, stories
+def _print_stories() -> None:
+    from ._stories import render, stories
 
-        for index, story in enumerate(stories(), start=1):
-            print(("\n" if index > 1 else "") + f"Story {index}. ", end="")
-            for line in render(story):
-                print(line)
+    for index, story in enumerate(stories(), start=1):
+        print(("\n" if index > 1 else "") + f"Story {index}. ", end="")
+        for line in render(story):
+            print(line)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if not args.no_stories:
+        _print_stories()
+    if args.stories:
         return 0
     from ._demo import render as render_report
     from ._demo import run_demo
 
+    if not args.no_stories:
+        print(f"\nNow {args.payments} payments through the sandbox on loopback, under injected faults:")
     report = asyncio.run(
         run_demo(payments=args.payments, db=args.db, seed=args.seed, fault_rate=args.fault_rate, progress=True)
     )
@@ -150,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--db", help="the SQLite file to write (default: a new temporary file)")
     demo.add_argument("--seed", type=int, default=7, help="seed of the sandbox's faults and the amounts")
     demo.add_argument("--fault-rate", type=float, default=0.35, help="share of provider calls faulted")
-    demo.add_argument("--stories", action="store_true", help="replay the three scripted stories in memory instead")
+    demo.add_argument("--stories", action="store_true", help="only replay the three scripted stories in memory")
+    demo.add_argument("--no-stories", action="store_true", help="skip the three scripted stories")
     demo.set_defaults(run=_demo)
 
     sandbox = commands.add_parser(

@@ -64,13 +64,31 @@ def _review(at: datetime, reason: ReviewReason, detail: str) -> Conclude:
 
 def _open_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requery | Conclude:
     """Pending or polling: resend, poll or requery, whichever the latest evidence calls for."""
-    floor = state.last_at
     in_flight = state.in_flight
     if in_flight is not None:
         # Sent, never answered (a crash between send and record): ambiguous. Requery, never resend.
-        return Requery(due=max(in_flight.at + policy.timeout + policy.in_flight_grace, floor))
+        return Requery(due=max(in_flight.at + policy.timeout + policy.in_flight_grace, state.last_at))
+    step = _evidence_step(state, policy)
+    minimum = _ambiguity_minimum(state, policy)
+    if isinstance(step, Requery) and minimum is not None and step.due < minimum:
+        return Requery(due=minimum)  # the wait after an ambiguity holds whatever else arrived meanwhile
+    return step
+
+
+def _ambiguity_minimum(state: Payment, policy: Policy) -> datetime | None:
+    """``ambiguous_at + ambiguity_delay`` while no requery has answered since the ambiguity."""
+    if state.ambiguous_at is None or _after(state.requery_answer_at, state.ambiguous_at):
+        return None
+    return state.ambiguous_at + policy.ambiguity_delay
+
+
+def _evidence_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requery | Conclude:
+    floor = state.last_at
     if state.charges_sent == 0:
         return SendCharge(due=floor)
+    completed = state.poll_completed_at
+    if _after(completed, state.charge_answer_at) and _after(completed, state.requery_answer_at):
+        return Requery(due=max(_at(completed), floor))  # the long request finished: ask what it did, now
     if state.needs_review:
         return _requery(state, policy, slowest=True)
     if state.charge_answer == "not_processed" and _after(state.charge_answer_at, state.requery_answer_at):
@@ -109,8 +127,6 @@ def _requery(state: Payment, policy: Policy, *, slowest: bool) -> Requery | Send
     if not answered_since_charge:
         # The first requery after a charge-side answer: verify it, or wait out an ambiguity.
         base = state.charge_answer_at or floor
-        if state.polling_over and state.poll_answer_at is not None and state.poll_answer_at >= base:
-            return _with_webhook(state, Requery(due=max(state.poll_answer_at, floor)), policy)
         wait = policy.ambiguity_delay if state.charge_answer in (None, "outcome_unknown") else policy.verify_delay
         if slowest:
             wait = policy.requery_backoff[-1]
@@ -139,9 +155,7 @@ def _with_webhook(state: Payment, step: Requery, policy: Policy) -> Requery:
     latest_answer = max(_at(state.charge_answer_at), _at(state.requery_answer_at), _at(state.poll_answer_at))
     if webhook_at is None or webhook_at <= latest_answer:
         return step
-    minimum = state.last_at
-    if state.ambiguous_at is not None and not _after(state.requery_answer_at, state.ambiguous_at):
-        minimum = max(minimum, state.ambiguous_at + policy.ambiguity_delay)
+    minimum = max(state.last_at, _ambiguity_minimum(state, policy) or state.last_at)
     return Requery(due=min(step.due, max(webhook_at, minimum)))
 
 

@@ -151,6 +151,7 @@ def _poll_answer(state: Payment, event: Any) -> Changes:
     changes["poll_answer_at"] = event.at
     if isinstance(event, PollCompleted):
         changes["polling_over"] = True
+        changes["poll_completed_at"] = event.at
     return changes
 
 

@@ -67,6 +67,8 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     poll_from: datetime | None = None
     """``long_request.at + wait``: the first poll is due then."""
     poll_answer_at: datetime | None = None
+    poll_completed_at: datetime | None = None
+    """When a poll last answered ``completed``: a requery is due then, whatever came before."""
     polling_over: bool = False
     """A poll completed, or the poll budget is spent: requery from now on."""
 

@@ -298,6 +298,7 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
         history.append(event)
         state = evolve(state, event)
 
+    orphans: list[Operation] = []  # requests whose answer was never recorded: only they may answer late
     for _ in range(draw(st.integers(0, max_steps))):
         step = next_step(state, policy)
         roll = draw(st.integers(0, 19))
@@ -305,7 +306,7 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
         if roll >= 17 or isinstance(step, Done):
             if roll == 19 or (isinstance(step, Done) and roll < 10):
                 break
-            add(draw(_unasked(state, now + draw(gaps()))))
+            add(draw(_unasked(state, now + draw(gaps()), orphans)))
             continue
         if isinstance(step, Conclude):
             add(step.event)
@@ -319,6 +320,7 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
         url = step.url if isinstance(step, Poll) else ""
         add(RequestSent(at=sent_at, operation=operation, attempt=_attempt(state, operation), url=url))
         if roll == 15:
+            orphans.append(operation)
             continue  # the process died before the answer was recorded: in flight
         latency = draw(st.integers(0, int((policy.timeout + timedelta(seconds=5)) / timedelta(milliseconds=1))))
         add(draw(answers(state, operation, sent_at + timedelta(milliseconds=latency))))  # type: ignore[arg-type]
@@ -326,12 +328,13 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
 
 
 @st.composite
-def _unasked(draw: st.DrawFn, state: Payment, at: datetime) -> Event:
-    """Something nobody asked for: a webhook, a late answer, or (rarely) an operator's decision."""
-    kinds: list[Callable[[], st.SearchStrategy[Any]]] = [
-        lambda: event_of(WebhookReceived, at, "webhook"),
-        lambda: answers(state, draw(st.sampled_from(["charge", "poll", "requery"])), at),
-    ]
+def _unasked(draw: st.DrawFn, state: Payment, at: datetime, orphans: list[Operation]) -> Event:
+    """Something nobody waits for: a webhook, the late answer to a request whose process died (another worker
+    had recorded it), or (rarely) an operator's decision."""
+    kinds: list[Callable[[], st.SearchStrategy[Any]]] = [lambda: event_of(WebhookReceived, at, "webhook")]
+    if orphans:
+        operation = orphans.pop(draw(st.integers(0, len(orphans) - 1)))
+        kinds.append(lambda: answers(state, operation, at))
     if state.status in (Status.PENDING, Status.POLLING, Status.REQUERIED) and draw(st.integers(0, 4)) == 0:
         kinds.append(lambda: event_of(draw(st.sampled_from([SettledManually, FailedManually])), at))
     if state.status is Status.CREATED:

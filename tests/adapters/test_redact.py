@@ -157,3 +157,18 @@ def test_an_unchanged_wire_is_returned_as_is() -> None:
 
 def test_secret_fields_cover_the_documented_names() -> None:
     assert {"seckey", "api_secret", "cc_number", "card_cvv", "cvv", "pin", "otp"} <= SECRET_FIELDS
+
+
+def test_a_negative_json_number_that_is_a_card_number_is_masked() -> None:
+    # found by fuzzing the Flutterwave contract: the sign hid the PAN from the number check
+    value, changed = redact_json(-5593361157588)
+    assert changed and value == "-559336***7588"
+
+
+def test_a_secret_field_holding_true_false_or_null_is_kept() -> None:
+    # found by fuzzing: {"CLIENT": false} carries no secret, and the body must be kept as the provider sent it
+    assert redact_json({"CLIENT": False, "otp": None, "pin": True}) == (
+        {"CLIENT": False, "otp": None, "pin": True},
+        False,
+    )
+    assert redact_json({"pin": 1234})[0] == {"pin": REDACTED}

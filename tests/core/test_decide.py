@@ -332,3 +332,21 @@ def test_jitter_is_deterministic_and_only_adds_time() -> None:
 def test_verdicts_are_done() -> None:
     story = given(created(), sent(1), unknown(3), sent(70, "requery"), confirmed(71), PaymentSettled(at=seconds(71)))
     story.then(status=Status.SETTLED, step=Done())
+
+
+def test_poll_completed_is_requeried_even_after_a_resend_was_not_processed() -> None:
+    # found by the invariant-7 property: the long request's completion is newer evidence than the 429
+    long_request = LongRequestStarted(at=seconds(2), wire=wire("charge", seconds(2)), ping_url="u", wait=timedelta(0))
+    throttled = NotProcessed(at=seconds(40), wire=wire("charge", seconds(40), status=429), reason="429")
+    done = PollCompleted(at=seconds(45), wire=wire("poll", seconds(45)), response="{}")
+    story = given(created(), sent(1), long_request, sent(3, "poll"), sent(39, attempt=2), throttled, done)
+    story.with_policy(NO_JITTER).then(step=Requery(due=seconds(45)))
+
+
+def test_exhausted_polls_still_wait_out_a_fresh_ambiguity() -> None:
+    # found by the invariant-6 property: the poll budget was spent, then a late charge answer was ambiguous
+    policy = Policy(jitter=0.0, max_polls=1)
+    long_request = LongRequestStarted(at=seconds(0), wire=wire("charge", seconds(0)), ping_url="u", wait=timedelta(0))
+    pending = PollPending(at=seconds(2), wire=wire("poll", seconds(2)))
+    story = given(created(), sent(0), long_request, sent(1, "poll"), pending, unknown(2))
+    story.with_policy(policy).then(status=Status.POLLING, step=Requery(due=seconds(2 + 30)))
