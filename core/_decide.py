@@ -86,9 +86,8 @@ def _evidence_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requer
     floor = state.last_at
     if state.charges_sent == 0:
         return SendCharge(due=floor)
-    completed = state.poll_completed_at
-    if _after(completed, state.charge_answer_at) and _after(completed, state.requery_answer_at):
-        return Requery(due=max(_at(completed), floor))  # the long request finished: ask what it did, now
+    if state.poll_completed_at is not None:  # the long request finished: ask what it did, now
+        return Requery(due=max(state.poll_completed_at, floor))
     if state.needs_review:
         return _requery(state, policy, slowest=True)
     if state.charge_answer == "not_processed" and _after(state.charge_answer_at, state.requery_answer_at):

@@ -101,6 +101,7 @@ def _charge_side(state: Payment, event: Any, **more: Any) -> Changes:
         retry_after=None,
         awaiting_customer=None,
         awaiting_since=None,
+        poll_completed_at=None,
     )
     provider_ref = getattr(event, "provider_ref", None)
     if provider_ref:
@@ -163,6 +164,7 @@ def _requery_answer(state: Payment, event: Any, tag: str) -> Changes:
         not_found_streak=_streak(state.not_found_streak, tag),
         awaiting_customer=None,
         awaiting_since=None,
+        poll_completed_at=None,
     )
     if state.ping_url is not None:
         changes["polling_over"] = True

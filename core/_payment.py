@@ -68,7 +68,7 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     """``long_request.at + wait``: the first poll is due then."""
     poll_answer_at: datetime | None = None
     poll_completed_at: datetime | None = None
-    """When a poll last answered ``completed``: a requery is due then, whatever came before."""
+    """When a poll answered ``completed``, until the next charge-side or requery answer: a requery is due then."""
     polling_over: bool = False
     """A poll completed, or the poll budget is spent: requery from now on."""
 
