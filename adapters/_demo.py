@@ -74,8 +74,8 @@ async def run_demo(
     db: str | None = None,
     seed: int = 7,
     fault_rate: float = 0.35,
-    speed: float = 40.0,
-    concurrency: int = 48,
+    speed: float = 100.0,
+    concurrency: int = 64,
     out: TextIO = sys.stdout,
     progress: bool = True,
 ) -> DemoReport:
