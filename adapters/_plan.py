@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
 from payfold import SCHEMA_VERSION, ConcurrencyConflict, encode, event_id, tag_of
-from payfold._store import AppendResult, StreamAppend
+from payfold._store import AppendResult, Record, StreamAppend
 from payfold._time import check_utc
 
 from ._chain import GENESIS, link
@@ -124,3 +125,18 @@ def _extend(item: Item, head: int, head_hash: str, stored: Mapping[tuple[str, st
             rows.append(Row(stream, version, event.tag, SCHEMA_VERSION, event.id, previous, event.data))
             seen.add(event.id)
     return version, duplicates, rows
+
+
+def record(row: Sequence[Any]) -> Record:
+    """A stored row, in the column order every store selects: position, stream, version, tag, schema version,
+    id, hash, data."""
+    return Record(
+        position=row[0],
+        stream=row[1],
+        version=row[2],
+        tag=row[3],
+        schema_version=row[4],
+        id=row[5],
+        hash=row[6],
+        data=bytes(row[7]),
+    )

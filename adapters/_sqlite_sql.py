@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from payfold import Event, decode
 from payfold._store import AppendResult, Due, Record, VerifyReport
@@ -28,19 +28,6 @@ _SET_DUE: Final = (
 def micros(at: datetime) -> int:
     """``at`` as integer microseconds since the epoch (sortable)."""
     return (at - _EPOCH) // _MICROSECOND
-
-
-def _record(row: Any) -> Record:
-    return Record(
-        position=row[0],
-        stream=row[1],
-        version=row[2],
-        tag=row[3],
-        schema_version=row[4],
-        id=row[5],
-        hash=row[6],
-        data=bytes(row[7]),
-    )
 
 
 def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendResult]:
@@ -76,7 +63,7 @@ def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendR
 def read_records(conn: sqlite3.Connection, stream: str, after_version: int) -> list[Record]:
     """The records of ``stream`` after ``after_version``."""
     sql = f"SELECT {_COLUMNS} FROM payfold_events WHERE stream = ? AND version > ? ORDER BY version"
-    return [_record(row) for row in conn.execute(sql, (stream, after_version))]
+    return [_plan.record(row) for row in conn.execute(sql, (stream, after_version))]
 
 
 def read_events(conn: sqlite3.Connection, stream: str) -> list[Event]:
@@ -94,7 +81,7 @@ def version(conn: sqlite3.Connection, stream: str) -> int:
 def read_batch(conn: sqlite3.Connection, after_position: int, limit: int) -> list[Record]:
     """Up to ``limit`` records after ``after_position``, in commit order."""
     sql = f"SELECT {_COLUMNS} FROM payfold_events WHERE position > ? ORDER BY position LIMIT ?"
-    return [_record(row) for row in conn.execute(sql, (after_position, limit))]
+    return [_plan.record(row) for row in conn.execute(sql, (after_position, limit))]
 
 
 def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Due]:
@@ -109,6 +96,6 @@ def verify(conn: sqlite3.Connection) -> VerifyReport:
 
     def records() -> Iterator[Record]:
         while rows := cursor.fetchmany(1000):
-            yield from map(_record, rows)
+            yield from map(_plan.record, rows)
 
     return _chain.check(records())

@@ -95,7 +95,7 @@ class PostgresStore:
 
     async def read_records(self, stream: str, after_version: int = 0) -> list[Record]:
         """The records of ``stream`` after ``after_version``."""
-        return [_record(row) for row in await self._pool.fetch(sql.READ_STREAM, stream, after_version)]
+        return [_plan.record(row) for row in await self._pool.fetch(sql.READ_STREAM, stream, after_version)]
 
     async def version(self, stream: str) -> int:
         """The number of events in ``stream``."""
@@ -107,7 +107,7 @@ class PostgresStore:
         position = after_position
         while rows := await self._pool.fetch(sql.READ_BATCH, position, batch):
             for row in rows:
-                yield _record(row)
+                yield _plan.record(row)
             position = rows[-1]["position"]
 
     async def due(self, now: datetime, limit: int = 100) -> list[Due]:
@@ -129,21 +129,8 @@ class PostgresStore:
         checker = _chain.Checker()
         async with self._pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
             async for row in conn.cursor(sql.READ_CHAIN, prefetch=1000):
-                checker.feed(_record(row))
+                checker.feed(_plan.record(row))
         return checker.report()
-
-
-def _record(row: Any) -> Record:
-    return Record(
-        position=row[0],
-        stream=row[1],
-        version=row[2],
-        tag=row[3],
-        schema_version=row[4],
-        id=row[5],
-        hash=row[6],
-        data=bytes(row[7]),
-    )
 
 
 async def _prepare(conn: Any, where: str) -> None:
