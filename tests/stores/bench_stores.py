@@ -31,8 +31,7 @@ from payfold import (
 from payfold._store import EventStore, StreamAppend
 from payfold.adapters.postgres import PostgresStore
 from payfold.adapters.sqlite import SqliteStore
-
-from .conftest import PostgresServer
+from tests._postgres import PostgresServer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SINGLE = 500  # durable appends, one event each
