@@ -28,7 +28,7 @@ FAST = Policy(
     requery_backoff=(timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)),
     not_found_answers=2,
     not_found_grace=timedelta(seconds=30),
-    deadline=timedelta(days=1),
+    deadline=timedelta(minutes=30),
 )
 """Every delay short, so a test drives payments to their verdicts in seconds (at ``SPEED``)."""
 SPEED = 20.0
@@ -56,14 +56,28 @@ async def open_store(db: str):  # type: ignore[no-untyped-def]
     return await SqliteStore.open(db)
 
 
+async def stop_when_only_reviews_remain(runner: Runner) -> None:
+    """A payment under review is requeried forever on the slowest cadence; a test worker stops once those are all
+    that is left (they are a verdict for a human, not work to wait for)."""
+    far = datetime(9999, 1, 1, tzinfo=UTC)
+    while True:
+        await asyncio.sleep(0.5)
+        due = await runner.store.due(far, 1000)
+        if due and all((await runner.payment(entry.stream)).needs_review for entry in due):
+            runner.stop()
+            return
+
+
 async def main(db: str, url: str, anchor: float, speed: float, name: str) -> None:
     store = await open_store(db)
     runner = Runner(store, providers(url), clock=ScaledClock(EPOCH, anchor, speed=speed), worker=name, concurrency=16)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, runner.stop)
     print("ready", flush=True)
+    watcher = asyncio.create_task(stop_when_only_reviews_remain(runner))
     try:
         await runner.run(until_idle=True)
     finally:
+        watcher.cancel()
         await runner.close()
         await store.close()
     print("idle", flush=True)
