@@ -38,15 +38,21 @@ def first(value: object, paths: Iterable[str]) -> object | None:
     return None
 
 
+def scalar_text(found: object) -> str | None:
+    """A non-empty string, or a number as written; None for anything else (booleans refused)."""
+    if isinstance(found, str):
+        return found or None
+    if isinstance(found, int | float) and not isinstance(found, bool):
+        return str(found)
+    return None
+
+
 def text(value: object, *paths: str) -> str | None:
     """The first non-empty scalar at ``paths`` as text (numbers as written, booleans refused), or None."""
     for path in paths:
-        found = at_path(value, path)
-        if isinstance(found, str):
-            if found:
-                return found
-        elif isinstance(found, int | float) and not isinstance(found, bool):
-            return str(found)
+        found = scalar_text(at_path(value, path))
+        if found is not None:
+            return found
     return None
 
 

@@ -13,7 +13,7 @@ from typing import Final, NamedTuple
 from payfold import Wire
 
 from ._gateway import recognize, too_deep
-from ._json import obj, text
+from ._json import obj, scalar_text, text
 
 ANSWERED_OK: Final = range(200, 300)
 
@@ -53,12 +53,9 @@ def field(value: object, name: str) -> str | None:
     """The first non-empty scalar ``name`` in the ``scopes`` of the answer ``value``, as text (numbers as
     written, booleans refused)."""
     for scope in scopes(value):
-        found = scope.get(name)
-        if isinstance(found, str):
-            if found:
-                return found
-        elif isinstance(found, int | float) and not isinstance(found, bool):
-            return str(found)
+        found = scalar_text(scope.get(name))
+        if found is not None:
+            return found
     return None
 
 

@@ -86,8 +86,7 @@ def play(story: Story) -> Iterator[Line]:
                 return
             answer = queue.pop(0)
             request = story.request(step, state)
-            counts = {"charge": state.charges_sent, "poll": state.polls_sent, "requery": state.requeries_sent}
-            sent = RequestSent(at=step.due, operation=operation, attempt=counts[operation] + 1, url=request.url)
+            sent = RequestSent(at=step.due, operation=operation, attempt=state.next_attempt(operation), url=request.url)
             wire = Wire(
                 operation=operation,
                 status=answer.status,

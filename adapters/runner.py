@@ -229,14 +229,7 @@ class Runner:
         policy = provider.effective_policy
         request = provider.adapter.request(action, state, provider.credentials)
         sent_at = self.clock.now()
-        attempt = {
-            "charge": state.charges_sent,
-            "validate": state.validates_sent,
-            "poll": state.polls_sent,
-            "requery": state.requeries_sent,
-            "webhook": 0,
-        }[operation] + 1
-        sent = RequestSent(at=sent_at, operation=operation, attempt=attempt, url=request.url)
+        sent = RequestSent(at=sent_at, operation=operation, attempt=state.next_attempt(operation), url=request.url)
         in_flight = evolve(state, sent)
         await self._append(state.payment_id, [sent], state.version, in_flight)  # before the I/O
         self.stats.requests[operation] += 1

@@ -81,6 +81,16 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     webhook_at: datetime | None = None
     """When the latest webhook with a valid signature arrived."""
 
+    def next_attempt(self, operation: Operation) -> int:
+        """The ``attempt`` number of the next request of ``operation`` (1 for the first)."""
+        sent = {
+            "charge": self.charges_sent,
+            "validate": self.validates_sent,
+            "poll": self.polls_sent,
+            "requery": self.requeries_sent,
+        }
+        return sent.get(operation, 0) + 1
+
     @property
     def is_final(self) -> bool:
         """True once a verdict (settled or failed) is recorded."""

@@ -274,17 +274,6 @@ def answers(draw: st.DrawFn, state: Payment, operation: Operation, at: datetime)
 _STEP_OPERATION: dict[type[Any], Operation] = {SendCharge: "charge", Poll: "poll", Requery: "requery"}
 
 
-def _attempt(state: Payment, operation: Operation) -> int:
-    counts = {
-        "charge": state.charges_sent,
-        "validate": state.validates_sent,
-        "poll": state.polls_sent,
-        "requery": state.requeries_sent,
-        "webhook": 0,
-    }
-    return counts[operation] + 1
-
-
 @st.composite
 def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int = 30) -> list[Event]:
     """Histories the decider and adapters can produce: ``next_step`` is followed with realistic lateness and
@@ -318,7 +307,7 @@ def histories(draw: st.DrawFn, policy: Policy = DEFAULT_POLICY, max_steps: int =
             operation = _STEP_OPERATION[type(step)]
             sent_at = step.due + draw(st.integers(0, 3_000).map(lambda ms: timedelta(milliseconds=ms)))
         url = step.url if isinstance(step, Poll) else ""
-        add(RequestSent(at=sent_at, operation=operation, attempt=_attempt(state, operation), url=url))
+        add(RequestSent(at=sent_at, operation=operation, attempt=state.next_attempt(operation), url=url))
         if roll == 15:
             orphans.append(operation)
             continue  # the process died before the answer was recorded: in flight
