@@ -16,13 +16,26 @@ import msgspec
 from ._errors import UnreadableEvent
 from ._events import Event
 
-SCHEMA_VERSION: Final = 1
-"""The version of the stored format this payfold writes. Bump it only together with an upcaster."""
+SCHEMA_VERSION: Final = 2
+"""The version of the stored format this payfold writes. Bump it only together with an upcaster.
+
+1: every field encoded. 2: fields equal to their defaults are left out, so a field added later with a default
+leaves earlier events' bytes and ids unchanged. A version-1 object reads unchanged under version 2.
+"""
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-UPCASTERS: Final[dict[int, Upcaster]] = {}
+
+def _defaults_left_out(obj: dict[str, Any]) -> dict[str, Any]:
+    """1 -> 2: version 2 only stops writing defaults; a version-1 object already reads as version 2."""
+    return obj
+
+
+UPCASTERS: Final[dict[int, Upcaster]] = {1: _defaults_left_out}
 """``UPCASTERS[v]`` turns an event stored under version ``v`` (a JSON object) into version ``v + 1``."""
+
+_READ_AS_IS: Final = frozenset({1})
+"""Older versions whose upcasters are all the identity: ``decode`` reads them directly (no detour)."""
 
 _encoder: Final = msgspec.json.Encoder()
 _decoder: Final[msgspec.json.Decoder[Event]] = msgspec.json.Decoder(Event)
@@ -41,7 +54,7 @@ def event_id(data: bytes) -> str:
 
 def decode(data: bytes, schema_version: int = SCHEMA_VERSION) -> Event:
     """The event stored as ``data`` under ``schema_version``; ``UnreadableEvent`` says what is wrong and where."""
-    if schema_version == SCHEMA_VERSION:
+    if schema_version == SCHEMA_VERSION or schema_version in _READ_AS_IS:
         try:
             event: Event = _decoder.decode(data)
         except msgspec.DecodeError as exc:

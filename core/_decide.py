@@ -65,11 +65,12 @@ def _review(at: datetime, reason: ReviewReason, detail: str) -> Conclude:
 def _open_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requery | Conclude:
     """Pending or polling: resend, poll or requery, whichever the latest evidence calls for."""
     in_flight = state.in_flight
+    minimum = _ambiguity_minimum(state, policy)
     if in_flight is not None:
         # Sent, never answered (a crash between send and record): ambiguous. Requery, never resend.
-        return Requery(due=max(in_flight.at + policy.timeout + policy.in_flight_grace, state.last_at))
+        due = max(in_flight.at + policy.timeout + policy.in_flight_grace, state.last_at)
+        return Requery(due=due if minimum is None else max(due, minimum))
     step = _evidence_step(state, policy)
-    minimum = _ambiguity_minimum(state, policy)
     if isinstance(step, Requery) and minimum is not None and step.due < minimum:
         return Requery(due=minimum)  # the wait after an ambiguity holds whatever else arrived meanwhile
     return step
@@ -86,11 +87,18 @@ def _evidence_step(state: Payment, policy: Policy) -> SendCharge | Poll | Requer
     floor = state.last_at
     if state.charges_sent == 0:
         return SendCharge(due=floor)
+    rejected = state.rejected
+    latest_is_rejection = state.charge_answer == "charge_rejected" and state.rejection_final
+    if rejected is not None and latest_is_rejection and _after(state.charge_answer_at, state.requery_answer_at):
+        # Refused before any transaction existed (every earlier charge was answered "not processed").
+        reason = " ".join(part for part in ("rejected", rejected.code, rejected.reason) if part)
+        return Conclude(event=PaymentFailed(at=floor, reason=reason), due=floor)
     if state.poll_completed_at is not None:  # the long request finished: ask what it did, now
         return Requery(due=max(state.poll_completed_at, floor))
     if state.needs_review:
         return _requery(state, policy, slowest=True)
-    if state.charge_answer == "not_processed" and _after(state.charge_answer_at, state.requery_answer_at):
+    not_processed = state.charge_answer == "not_processed" and not state.heard_since_charge
+    if not_processed and _after(state.charge_answer_at, state.requery_answer_at):
         if state.charges_sent < policy.max_charge_attempts:
             wait = state.retry_after if state.retry_after is not None else policy.retry_delay
             delay = jittered(wait, policy.jitter, state.payment_id, "charge", state.charges_sent)
@@ -141,11 +149,12 @@ def _requery(state: Payment, policy: Policy, *, slowest: bool) -> Requery | Send
 
 
 def _may_resend_after_not_found(state: Payment, policy: Policy) -> bool:
-    """The not-found rule: enough consecutive not-found answers, the latest well after the last charge."""
+    """The not-found rule: since the latest charge was sent, the last ``not_found_answers`` informative requery
+    answers are all not-found, and the latest of them came ``not_found_grace`` or more after that send."""
     if state.charges_sent >= policy.max_charge_attempts or state.not_found_streak < policy.not_found_answers:
         return False
-    last_sent = state.last_charge_sent_at
-    return last_sent is not None and _at(state.requery_answer_at) >= last_sent + policy.not_found_grace
+    last_sent, last_not_found = state.last_charge_sent_at, state.last_not_found_at
+    return last_sent is not None and last_not_found is not None and last_not_found >= last_sent + policy.not_found_grace
 
 
 def _with_webhook(state: Payment, step: Requery, policy: Policy) -> Requery:

@@ -11,6 +11,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from ._details import NO_DETAILS, Details, frozen_details
 from ._money import check_money
 from ._time import UtcDatetime, check_utc
 from ._wire import Operation, Wire
@@ -21,8 +22,12 @@ ReviewReason: TypeAlias = Literal[
 ]
 
 
-class PaymentEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
-    """A fact about one payment. The stream it is stored in names the payment."""
+class PaymentEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True):
+    """A fact about one payment. The stream it is stored in names the payment.
+
+    Fields equal to their defaults are not encoded (``omit_defaults``): a field added later with a default leaves
+    every earlier event's bytes, and so its id and hash, unchanged.
+    """
 
     at: UtcDatetime
 
@@ -47,10 +52,13 @@ class PaymentCreated(PaymentEvent, frozen=True, kw_only=True, tag="created"):
     amount: int
     currency: str
     reference: str
-    details: dict[str, str] = {}
+    details: dict[str, str] = NO_DETAILS
+    """Read-only at run time (a ``payfold.Details``): an event is a fact, and the folded state shares it."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if type(self.details) is not Details:
+            msgspec.structs.force_setattr(self, "details", frozen_details(self.details))
         check_money(self.amount, self.currency)
         if not self.payment_id:
             raise ValueError("PaymentCreated.payment_id must not be empty")
@@ -66,6 +74,9 @@ class RequestSent(PaymentEvent, frozen=True, kw_only=True, tag="request_sent"):
     operation: Operation
     attempt: int = 1
     url: str = ""
+    sender: str = ""
+    """Who sent it (the runner's worker name and a per-process nonce): two workers' requests never share bytes,
+    so the store can never absorb one worker's ``request_sent`` as a duplicate of another's."""
 
 
 # --- charge and validate answers ----------------------------------------------------------------------------

@@ -68,8 +68,10 @@ def _request_sent(state: Payment, event: RequestSent) -> Changes:
         case "charge":
             changes["charges_sent"] = state.charges_sent + 1
             changes["last_charge_sent_at"] = event.at
+            changes.update(not_found_streak=0, last_not_found_at=None, heard_since_charge=False)  # a new question
         case "validate":
             changes["validates_sent"] = state.validates_sent + 1
+            changes["heard_since_charge"] = True
         case "poll":
             changes["polls_sent"] = state.polls_sent + 1
         case "requery":
@@ -95,6 +97,9 @@ def _charge_side(state: Payment, event: Any, **more: Any) -> Changes:
     if operation == "poll":
         return _poll_answer(state, event)
     changes = _answered(state, operation)
+    if not (operation == "charge" and isinstance(event, NotProcessed)):
+        # Evidence about the charge: a not_processed resend is off, and a not-found run starts again.
+        changes.update(heard_since_charge=True, not_found_streak=0, last_not_found_at=None)
     changes.update(
         charge_answer=TAG_OF[type(event)],
         charge_answer_at=event.at,
@@ -119,6 +124,15 @@ def _not_processed(state: Payment, event: NotProcessed) -> Changes:
     return _charge_side(
         state, event, retry_after=event.retry_after, charges_not_processed=state.charges_not_processed + 1
     )
+
+
+def _charge_rejected(state: Payment, event: ChargeRejected) -> Changes:
+    changes = _charge_side(state, event)
+    if "charge_answer" in changes:
+        # Final only when no earlier charge can have moved money: each was answered "not processed".
+        final = event.wire.operation == "charge" and state.charges_not_processed >= state.charges_sent - 1
+        changes.update(rejected=event, rejection_final=final)
+    return changes
 
 
 def _outcome_unknown(state: Payment, event: OutcomeUnknown) -> Changes:
@@ -149,7 +163,7 @@ def _long_request(state: Payment, event: LongRequestStarted) -> Changes:
 
 def _poll_answer(state: Payment, event: Any) -> Changes:
     changes = _answered(state, "poll")
-    changes["poll_answer_at"] = event.at
+    changes.update(poll_answer_at=event.at, heard_since_charge=True)
     if isinstance(event, PollCompleted):
         changes["polling_over"] = True
         changes["poll_completed_at"] = event.at
@@ -158,6 +172,10 @@ def _poll_answer(state: Payment, event: Any) -> Changes:
 
 def _requery_answer(state: Payment, event: Any, tag: str) -> Changes:
     changes = _answered(state, "requery")
+    if tag == "requery_not_found":
+        changes["last_not_found_at"] = event.at
+    if tag != "requery_failed":
+        changes["heard_since_charge"] = True
     changes.update(
         requery_answer=tag,
         requery_answer_at=event.at,
@@ -206,7 +224,7 @@ _APPLY: Final[dict[type[PaymentEvent], Callable[[Payment, Any], Changes]]] = {
     RequestSent: _request_sent,
     ChargeAccepted: _charge_side,
     ChargeDeclined: _charge_side,
-    ChargeRejected: _charge_side,
+    ChargeRejected: _charge_rejected,
     ChargeDuplicate: _charge_side,
     NotProcessed: _not_processed,
     ActionRequired: _action_required,

@@ -1,29 +1,35 @@
 """DESIGN section 8, invariants 1-8, as plain functions: each raises ``InvariantViolation`` with the story.
 
-Pure (no I/O): ``payfold audit`` runs them over a stored log, ``payfold.testing`` re-exports them for tests.
+Invariants 2-7 are judged by ``payfold._oracle``, a reference model of the rules that reads the raw events and
+never ``Payment``'s derived fields or the decider's helpers: a wrong field cannot fool the check and the decider
+alike. Pure (no I/O): ``payfold audit`` runs them over a stored log, ``payfold.testing`` re-exports them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
 
 from ._decide import next_step
 from ._events import (
     PROVIDER_ANSWER_TAGS,
-    ChargeRejected,
     Event,
     FailedManually,
     PaymentFailed,
     PaymentSettled,
-    PollCompleted,
+    RequestSent,
     SettledManually,
 )
 from ._fold import evolve, fold
 from ._machine import STATES, TABLE, build_machine
+from ._oracle import ABSORBING, AMBIGUITY_WAIT, FAILED, POLL_COMPLETED, RESEND, SETTLED, Oracle
 from ._payment import Payment
 from ._policy import DEFAULT_POLICY, Policy
 from ._status import Status
-from ._steps import Conclude, Requery, SendCharge
+from ._steps import Conclude, Done, Poll, SendCharge, Step
+
+DUE_AFTER: Final = "due after the latest event"
 
 
 class InvariantViolation(AssertionError):
@@ -58,107 +64,108 @@ def check_fold(history: Sequence[Event]) -> None:
             raise InvariantViolation("fold is incremental", f"fold(b, fold(a)) != fold(a + b) at cut {cut}", history)
 
 
-def check_failed_only_on_evidence(history: Sequence[Event]) -> None:
-    """2. failed only via charge_rejected, a declined requery, resends exhausted on not_processed, or an operator."""
-    before: Payment | None = None
-    for index, (event, after) in enumerate(zip(history, states(history), strict=True)):
-        if after.status is Status.FAILED and (before is None or before.status is not Status.FAILED):
-            assert before is not None
-            ok = isinstance(event, ChargeRejected | FailedManually) or (
-                isinstance(event, PaymentFailed)
-                and (
-                    (before.status is Status.REQUERIED and before.declined is not None)
-                    or (before.charges_sent > 0 and before.charges_not_processed >= before.charges_sent)
-                )
-            )
-            if not ok:
-                raise InvariantViolation(
-                    "failed only on evidence", f"event {index} ({type(event).__name__}) failed the payment", history
-                )
-        before = after
+def _walk(history: Sequence[Event], policy: Policy, rules: frozenset[str]) -> None:
+    """Judge every event of ``history`` and every step ``next_step`` proposes after each one, by the rules named.
+
+    The judge is ``payfold._oracle``'s reference model, which reads the raw events only. ``next_step`` is what
+    is under test: its proposals are judged as if carried out (a ``SendCharge`` as a charge sent at its due, a
+    ``Conclude`` as its event appended).
+    """
+    oracle = Oracle(policy)
+    state: Payment | None = None
+    latest: datetime | None = None
+    for index, event in enumerate(history):
+        _raise_if(oracle.judge(event), rules, f"event {index} ({type(event).__name__})", history)
+        oracle.add(event)
+        state = evolve(state, event)
+        latest = event.at if latest is None or event.at > latest else latest
+        if ABSORBING in rules:
+            _check_status(oracle, state.status, index, history)
+        if rules & _STEP_RULES:
+            _judge_step(oracle, next_step(state, policy), latest, rules, index, history)
 
 
-def check_settled_only_on_confirmation(history: Sequence[Event]) -> None:
-    """3. settled only after a requery confirmed the exact amount, currency and reference, or by an operator."""
-    before: Payment | None = None
-    for index, (event, after) in enumerate(zip(history, states(history), strict=True)):
-        if after.status is Status.SETTLED and (before is None or before.status is not Status.SETTLED):
-            assert before is not None
-            confirmed = before.confirmed
-            ok = isinstance(event, SettledManually) or (
-                isinstance(event, PaymentSettled)
-                and confirmed is not None
-                and before.declined is None
-                and (confirmed.amount, confirmed.currency, confirmed.reference)
-                == (before.amount, before.currency, before.reference)
-            )
-            if not ok:
-                raise InvariantViolation(
-                    "settled only on confirmation", f"event {index} settled without an exact confirmation", history
-                )
-        before = after
+_STEP_RULES: Final = frozenset({RESEND, FAILED, SETTLED, ABSORBING, AMBIGUITY_WAIT, POLL_COMPLETED, DUE_AFTER})
 
 
-def check_verdicts_absorbing(history: Sequence[Event]) -> None:
-    """4. once settled or failed, the status never changes again."""
-    verdict: Status | None = None
-    for index, state in enumerate(states(history)):
-        if verdict is not None and state.status is not verdict:
-            raise InvariantViolation(
-                "verdicts are absorbing", f"event {index} moved {verdict.value} to {state.status.value}", history
-            )
-        if state.status.is_verdict:
-            verdict = state.status
+def _judge_step(
+    oracle: Oracle, step: Step, latest: datetime, rules: frozenset[str], index: int, history: Sequence[Event]
+) -> None:
+    where = f"after event {index}, next_step proposes {type(step).__name__}"
+    if isinstance(step, Done):
+        return
+    if DUE_AFTER in rules and step.due < latest:
+        raise InvariantViolation(DUE_AFTER, f"{where} due {step.due.isoformat()} before {latest.isoformat()}", history)
+    proposed: Event
+    if isinstance(step, Conclude):
+        proposed = step.event
+    elif isinstance(step, SendCharge):
+        proposed = RequestSent(at=step.due, operation="charge")
+    elif isinstance(step, Poll):
+        proposed = RequestSent(at=step.due, operation="poll")
+    else:
+        proposed = RequestSent(at=step.due, operation="requery")
+    _raise_if(oracle.judge(proposed), rules, where, history)
+
+
+def _raise_if(found: tuple[str, str] | None, rules: frozenset[str], where: str, history: Sequence[Event]) -> None:
+    if found is not None and found[0] in rules:
+        raise InvariantViolation(found[0], f"{where}: {found[1]}", history)
+
+
+def _check_status(oracle: Oracle, status: Status, index: int, history: Sequence[Event]) -> None:
+    """The folded status is a verdict exactly when a verdict event was recorded, and that verdict."""
+    verdict = oracle.verdict
+    expected = None if verdict is None else _VERDICT_STATUS[type(verdict)]
+    actual = status if status.is_verdict else None
+    if actual is not expected:
+        said = "no verdict" if verdict is None else type(verdict).__name__
+        raise InvariantViolation(
+            ABSORBING, f"after event {index} the status is {status.value} but the events say {said}", history
+        )
+
+
+_VERDICT_STATUS: Final = {
+    PaymentSettled: Status.SETTLED,
+    SettledManually: Status.SETTLED,
+    PaymentFailed: Status.FAILED,
+    FailedManually: Status.FAILED,
+}
+
+
+def check_failed_only_on_evidence(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
+    """2. failed only via a declined requery, a rejection before any transaction existed, every charge answered
+    not processed after the policy's resends, or an operator: never via ambiguity."""
+    _walk(history, policy, frozenset({FAILED}))
+
+
+def check_settled_only_on_confirmation(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
+    """3. settled only after requeries confirmed the exact amount, currency and reference (none declined), or by
+    an operator."""
+    _walk(history, policy, frozenset({SETTLED}))
+
+
+def check_verdicts_absorbing(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
+    """4. the status is a verdict exactly when a verdict event was recorded, and nothing decides after it."""
+    _walk(history, policy, frozenset({ABSORBING}))
 
 
 def check_no_double_charge(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
-    """5. next_step resends a charge only when every answer says nothing moved, or under the not-found rule."""
-    for index, state in enumerate(states(history)):
-        step = next_step(state, policy)
-        if not isinstance(step, SendCharge) or state.charges_sent == 0:
-            continue
-        if state.charges_sent >= policy.max_charge_attempts:
-            raise InvariantViolation("no double charge", f"after event {index}: resend beyond the attempts", history)
-        not_processed = state.charge_answer == "not_processed" and state.in_flight is None
-        not_found = (
-            state.not_found_streak >= policy.not_found_answers
-            and state.requery_answer_at is not None
-            and state.last_charge_sent_at is not None
-            and state.requery_answer_at >= state.last_charge_sent_at + policy.not_found_grace
-        )
-        if not (not_processed or not_found):
-            raise InvariantViolation(
-                "no double charge", f"after event {index}: resend while the outcome is unknown", history
-            )
+    """5. a charge is resent only when everything heard since the latest charge says "not processed", or under the
+    not-found rule counted after the latest charge; never beyond ``max_charge_attempts``, after a review or a
+    verdict. Judged on the charges in ``history`` and on every ``SendCharge`` that ``next_step`` proposes."""
+    _walk(history, policy, frozenset({RESEND}))
 
 
 def check_due_times(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
-    """6. every due is at or after the latest event; after an ambiguity the requery waits ``ambiguity_delay``."""
-    for index, state in enumerate(states(history)):
-        step = next_step(state, policy)
-        due = getattr(step, "due", None)
-        if due is not None and due < state.last_at:
-            raise InvariantViolation("due after the latest event", f"after event {index}: {step!r}", history)
-        ambiguous_at = state.ambiguous_at
-        fresh = ambiguous_at is not None and (state.requery_answer_at is None or state.requery_answer_at < ambiguous_at)
-        if isinstance(step, Requery) and fresh and state.in_flight is None and not state.needs_review:
-            assert ambiguous_at is not None
-            if step.due < ambiguous_at + policy.ambiguity_delay:
-                raise InvariantViolation(
-                    "requery waits after an ambiguity",
-                    f"after event {index}: requery at {step.due.isoformat()}, ambiguity at {ambiguous_at.isoformat()}"
-                    f" + {policy.ambiguity_delay}",
-                    history,
-                )
+    """6. every due is at or after the latest event; after a charge-side ambiguity no requery is sent (or
+    proposed) sooner than ``ambiguity_delay`` until a requery has answered."""
+    _walk(history, policy, frozenset({DUE_AFTER, AMBIGUITY_WAIT}))
 
 
 def check_requery_after_poll_completed(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
-    """7. after poll_completed (in an open status) the next step is a requery."""
-    for index, (event, state) in enumerate(zip(history, states(history), strict=True)):
-        if isinstance(event, PollCompleted) and state.status in (Status.PENDING, Status.POLLING):
-            step = next_step(state, policy)
-            if not isinstance(step, Requery) and not (state.in_flight is not None or isinstance(step, Conclude)):
-                raise InvariantViolation("requery after poll completed", f"after event {index}: {step!r}", history)
+    """7. after ``poll_completed`` (before a verdict) the next request is a requery."""
+    _walk(history, policy, frozenset({POLL_COMPLETED}))
 
 
 def check_machine_agrees(statuses: Sequence[Status] = tuple(Status), tags: Sequence[str] = ()) -> None:
@@ -199,11 +206,6 @@ class _Model:
 
 
 def check_history(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
-    """Invariants 1-7 over one history."""
+    """Invariants 1-7 over one history (2-7 in one walk of the reference model)."""
     check_fold(history)
-    check_failed_only_on_evidence(history)
-    check_settled_only_on_confirmation(history)
-    check_verdicts_absorbing(history)
-    check_no_double_charge(history, policy)
-    check_due_times(history, policy)
-    check_requery_after_poll_completed(history, policy)
+    _walk(history, policy, _STEP_RULES)

@@ -45,15 +45,16 @@ def _declare() -> list[TransitionSpec]:
     for open_status in (_PENDING, _POLLING):
         for tag in _DECISIVE_REQUERY:
             add(tag, open_status, _REQUERIED)
-        add("charge_rejected", open_status, _FAILED)
-        add("failed", open_status, _FAILED)  # never processed after the policy's resends
+        add("failed", open_status, _FAILED)  # rejected, or never processed after the policy's resends
         for tag in _ANSWERS:
-            if tag in _DECISIVE_REQUERY or tag == "charge_rejected":
+            if tag in _DECISIVE_REQUERY:
                 continue
             if tag == "long_request" and open_status == _PENDING:
                 add(tag, _PENDING, _POLLING)
             else:
-                add(tag, open_status, open_status)  # recorded; next_step reads it
+                # Recorded; next_step reads it. A charge_rejected too: a refused resend says nothing about an
+                # earlier charge, so next_step decides whether the refusal is a verdict.
+                add(tag, open_status, open_status)
         add("request_sent", open_status, open_status)
         add("review_required", open_status, open_status)
 

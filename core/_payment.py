@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import msgspec
 
-from ._events import ActionKind, Event, RequeryConfirmed, RequeryDeclined, ReviewReason
+from ._details import NO_DETAILS
+from ._events import ActionKind, ChargeRejected, Event, RequeryConfirmed, RequeryDeclined, ReviewReason
 from ._status import Status
 from ._wire import Operation
 
@@ -41,7 +43,8 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     last_at: datetime
     """The latest ``at`` folded; every step is due at or after it."""
-    details: dict[str, str] = {}
+    details: Mapping[str, str] = NO_DETAILS
+    """The charge parameters of ``created``: the same read-only mapping (``payfold.Details``)."""
     provider_ref: str | None = None
     """The provider's own reference for this payment, from the latest answer that named one (Rave's flwRef)."""
     review_reason: ReviewReason | None = None
@@ -62,6 +65,14 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     """Charges answered ``not_processed`` (nothing moved); a resend is allowed only while all of them were."""
     ambiguous_at: datetime | None = None
     """When the latest charge-side ambiguity was recorded (an ``outcome_unknown``)."""
+    heard_since_charge: bool = False
+    """Since the latest charge was sent, something other than "not processed" was heard about it (a charge-side
+    answer, a validate, a poll answer, an informative requery answer): a ``not_processed`` resend is off."""
+    rejected: ChargeRejected | None = None
+    """The latest ``charge_rejected`` answer."""
+    rejection_final: bool = False
+    """That rejection answered a charge and every earlier charge was answered ``not_processed``: no transaction
+    can exist, so it is a verdict. Otherwise it is a refused resend, which says nothing about the earlier charge."""
 
     ping_url: str | None = None
     poll_from: datetime | None = None
@@ -75,6 +86,10 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     requery_answer: str | None = None
     requery_answer_at: datetime | None = None
     not_found_streak: int = 0
+    """Informative requery answers in a row that were not-found, counted since the latest charge was sent (and
+    since its latest answer other than "not processed"); a failed requery neither counts nor breaks the run."""
+    last_not_found_at: datetime | None = None
+    """When the latest of those not-found answers arrived (the not-found grace is measured to it)."""
     confirmed: RequeryConfirmed | None = None
     declined: RequeryDeclined | None = None
 

@@ -15,7 +15,7 @@ TransportError: TypeAlias = str
 """A short word for a failure below HTTP: "timeout", "connect", "reset" (others are kept as given)."""
 
 
-class Wire(msgspec.Struct, frozen=True, kw_only=True):
+class Wire(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One request/answer pair with a provider.
 
     ``status`` is None when no response arrived (then ``error`` says why). ``received_at`` is when the answer,

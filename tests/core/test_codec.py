@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from payfold import SCHEMA_VERSION, UPCASTERS, UnreadableEvent, decode, encode, event_id, tag_of
+from payfold import SCHEMA_VERSION, UPCASTERS, PaymentEvent, UnreadableEvent, decode, encode, event_id, tag_of
 from payfold._events import TAG_OF
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -74,7 +75,40 @@ def test_upcasters_run_from_the_stored_version(monkeypatch: pytest.MonkeyPatch) 
             obj["reason"] = obj.pop("why")
         return obj
 
-    monkeypatch.setattr(codec, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(UPCASTERS, 1, rename_reason)
-    event = codec.decode(b'{"type":"failed","at":"2026-01-01T00:00:00Z","why":"old name"}', 1)
+    monkeypatch.setattr(codec, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(UPCASTERS, SCHEMA_VERSION, rename_reason)
+    event = codec.decode(b'{"type":"failed","at":"2026-01-01T00:00:00Z","why":"old name"}', SCHEMA_VERSION)
     assert event.reason == "old name"  # type: ignore[union-attr]
+
+
+def test_events_encode_without_their_defaults() -> None:
+    event = decode((GOLDEN / "request_sent.v1.json").read_bytes().rstrip(b"\n"), 1)
+    data = encode(event)
+    assert b'"attempt"' not in data or event.attempt != 1  # type: ignore[union-attr]
+    assert b'"sender"' not in data
+    assert b"null" not in encode(decode((GOLDEN / "outcome_unknown.v1.json").read_bytes().rstrip(b"\n"), 1))
+
+
+def _with_a_new_defaulted_field(cls: type[PaymentEvent]) -> type[PaymentEvent]:
+    """``cls`` as a later payfold might declare it: the same tag, one more field with a default."""
+    tag = cls.__struct_config__.tag
+    added: type[PaymentEvent] = msgspec.defstruct(
+        cls.__name__, [("added_later", str, "")], bases=(cls,), tag=tag, frozen=True, kw_only=True
+    )
+    return added
+
+
+@pytest.mark.parametrize("path", sorted(GOLDEN.glob(f"*.v{SCHEMA_VERSION}.json")), ids=lambda p: p.name)
+def test_a_new_defaulted_field_leaves_old_events_bytes_and_ids_unchanged(path: Path) -> None:
+    data = path.read_bytes().rstrip(b"\n")
+    later = _with_a_new_defaulted_field(type(decode(data)))
+    reread = msgspec.json.decode(data, type=later)
+    assert msgspec.json.encode(reread) == data
+    assert event_id(msgspec.json.encode(reread)) == event_id(data)
+
+
+@pytest.mark.parametrize("path", sorted(GOLDEN.glob("*.v1.json")), ids=lambda p: p.name)
+def test_version_1_events_read_as_version_2(path: Path) -> None:
+    data = path.read_bytes().rstrip(b"\n")
+    newer = GOLDEN / path.name.replace(".v1.", ".v2.")
+    assert decode(data, 1) == decode(newer.read_bytes().rstrip(b"\n"), 2)
