@@ -6,6 +6,7 @@ Every provider answer is an immutable event; ``fold`` turns a payment's events i
 
 from ._codec import SCHEMA_VERSION, UPCASTERS, decode, encode, event_id
 from ._decide import next_step
+from ._details import Details
 from ._errors import (
     ConcurrencyConflict,
     IllegalTransition,
@@ -80,6 +81,7 @@ __all__ = [
     "Conclude",
     "ConcurrencyConflict",
     "DEFAULT_POLICY",
+    "Details",
     "Done",
     "Due",
     "Event",

@@ -207,5 +207,5 @@ class _Model:
 
 def check_history(history: Sequence[Event], policy: Policy = DEFAULT_POLICY) -> None:
     """Invariants 1-7 over one history (2-7 in one walk of the reference model)."""
-    check_fold(history)
     _walk(history, policy, _STEP_RULES)
+    check_fold(history)

@@ -92,7 +92,7 @@ def test_events_encode_without_their_defaults() -> None:
 def _with_a_new_defaulted_field(cls: type[PaymentEvent]) -> type[PaymentEvent]:
     """``cls`` as a later payfold might declare it: the same tag, one more field with a default."""
     tag = cls.__struct_config__.tag
-    added: type[PaymentEvent] = msgspec.defstruct(
+    added: type[PaymentEvent] = msgspec.defstruct(  # type: ignore[assignment]
         cls.__name__, [("added_later", str, "")], bases=(cls,), tag=tag, frozen=True, kw_only=True
     )
     return added

@@ -12,6 +12,7 @@ from payfold import (
     ChargeDuplicate,
     Conclude,
     Done,
+    Event,
     LongRequestStarted,
     NotProcessed,
     OutcomeUnknown,
@@ -100,7 +101,7 @@ def test_not_processed_without_advice_resends_on_the_policy_delay() -> None:
 
 
 def test_not_processed_after_max_charge_attempts_fails_the_payment() -> None:
-    history = [created()]
+    history: list[Event] = [created()]
     for n in range(3):
         history += [
             sent(10 * n, attempt=n + 1),
@@ -175,8 +176,8 @@ def test_in_flight_request_past_the_timeout_is_ambiguous_and_requeried_not_resen
 
 def test_not_found_grace_before_a_resend_with_the_same_reference() -> None:
     policy = Policy(jitter=0.0, not_found_answers=3, not_found_grace=timedelta(minutes=10))
-    base = [created(), sent(0), unknown(30, "timeout", None)]
-    early = [
+    base: list[Event] = [created(), sent(0), unknown(30, "timeout", None)]
+    early: list[Event] = [
         *base,
         sent(60, "requery"),
         not_found(61),

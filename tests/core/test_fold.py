@@ -7,6 +7,7 @@ import pytest
 from payfold import (
     ChargeAccepted,
     ChargeDeclined,
+    Event,
     IllegalTransition,
     PaymentFailed,
     PaymentSettled,
@@ -51,7 +52,7 @@ def test_early_webhook_is_kept_in_created() -> None:
 
 
 def test_late_answers_after_a_verdict_are_recorded_and_contradictions_kept() -> None:
-    settled = [
+    settled: list[Event] = [
         created(),
         RequestSent(at=seconds(1), operation="requery"),
         RequeryConfirmed(
@@ -80,7 +81,7 @@ def test_verdict_after_a_verdict_is_illegal() -> None:
 
 
 def test_fold_continues_from_a_state() -> None:
-    history = [
+    history: list[Event] = [
         created(),
         RequestSent(at=seconds(1), operation="charge"),
         ChargeAccepted(at=seconds(2), wire=wire("charge", seconds(2))),

@@ -11,6 +11,7 @@ from payfold import (
     ChargeAccepted,
     ChargeRejected,
     Conclude,
+    Event,
     NotProcessed,
     OutcomeUnknown,
     PaymentFailed,
@@ -41,7 +42,9 @@ def requery(at: float, attempt: int) -> RequestSent:
 
 
 def timeout(at: float) -> OutcomeUnknown:
-    return OutcomeUnknown(at=seconds(at), wire=wire("charge", seconds(at), status=None, error="timeout"), cause="timeout")
+    return OutcomeUnknown(
+        at=seconds(at), wire=wire("charge", seconds(at), status=None, error="timeout"), cause="timeout"
+    )
 
 
 def not_found(at: float) -> RequeryNotFound:
@@ -54,7 +57,9 @@ def nginx_503(at: float) -> RequeryFailed:
 
 
 def requery_timeout(at: float) -> RequeryFailed:
-    return RequeryFailed(at=seconds(at), wire=wire("requery", seconds(at), status=None, error="timeout"), reason="timeout")
+    return RequeryFailed(
+        at=seconds(at), wire=wire("requery", seconds(at), status=None, error="timeout"), reason="timeout"
+    )
 
 
 def not_found_run(start: float, count: int, gap: float, first_attempt: int = 1) -> list[RequestSent | RequeryNotFound]:
@@ -90,7 +95,7 @@ def test_a_charge_is_not_resent_after_the_resend_was_accepted_and_requeries_fail
 
 def test_a_charge_is_not_resent_when_the_grace_is_met_only_by_a_failed_requery() -> None:
     """Finding 1, second story: three not-found answers within 8 minutes, then a requery timeout at +24 min."""
-    history = [
+    history: list[Event] = [
         created(),
         charge(0),
         timeout(25),
