@@ -84,9 +84,9 @@ def main(path: str) -> None:
     totals: Counter[str] = Counter()
     with open(path) as file:
         for line in file:
-            stack, _, count = line.rstrip().rpartition(" ")
+            stack, _, samples_text = line.rstrip().rpartition(" ")
             if stack:
-                totals[part_of(stack)] += int(count)
+                totals[part_of(stack)] += int(samples_text)
     idle = totals.pop(IDLE, 0)
     samples = sum(totals.values())
     print(f"{IDLE}: {idle} samples, left out")

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from payfold import Wire
+from payfold import Operation, Wire
 from payfold.adapters import generic, tranzzo
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -41,7 +41,7 @@ def _tx(status: str, n: int) -> dict[str, Any]:
     }
 
 
-def _wire(operation: str, status: int, body: Any, headers: tuple[tuple[str, str], ...] = JSON) -> Wire:
+def _wire(operation: Operation, status: int, body: Any, headers: tuple[tuple[str, str], ...] = JSON) -> Wire:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Wire(
         operation=operation,
@@ -50,7 +50,7 @@ def _wire(operation: str, status: int, body: Any, headers: tuple[tuple[str, str]
         status=status,
         headers=headers,
         body=data,
-    )  # type: ignore[arg-type]
+    )
 
 
 NGINX_502 = (
