@@ -1,11 +1,15 @@
 """The runner: the imperative shell around payfold's pure core.
 
 For each payment: read its events, fold, ask ``next_step``; when the step is due, append ``RequestSent`` (before
-the I/O), call the provider over HTTP with the adapter's request and the policy's timeout, translate the answer
-(a timeout or a reset becomes the wire's ``error``) and append the event with the expected version. A lost race
-(``ConcurrencyConflict``) means another worker moved first: re-read and decide again. Every timer is derived from
-the log (the store's due projection is written in the same transaction as the events), so the loop survives
-restarts and several workers can share one store.
+the I/O), call the provider over HTTP with the adapter's request and the policy's timeout on the whole exchange,
+translate the answer (a timeout or a reset becomes the wire's ``error``) and append the event.
+
+Decisions and facts are treated apart. A decision (``RequestSent``, a ``Conclude`` step) that loses a race
+(``ConcurrencyConflict``) is dropped and derived again from a fresh read: another worker moved first. A fact (a
+provider's answer, a webhook) is never dropped: it is appended at the stream's new head. Each ``RequestSent``
+names its sender, so two workers' requests never share bytes; one the store absorbed as a duplicate is never sent.
+Every timer is derived from the log (the store's due projection is written in the same transaction as the
+events), so the loop survives restarts and several workers can share one store.
 """
 
 from __future__ import annotations
@@ -13,38 +17,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
 import httpx
+import msgspec
 
 from payfold import (
+    AppendResult,
     Conclude,
     ConcurrencyConflict,
     Done,
+    Due,
     Event,
+    IllegalTransition,
     Operation,
+    PayfoldError,
     Payment,
     PaymentCreated,
     Policy,
     Poll,
+    Record,
     Requery,
     RequestSent,
     SendCharge,
     Step,
+    UnreadableEvent,
     Validate,
     WebhookReceived,
     Wire,
     evolve,
     fold,
     next_step,
+    tag_of,
 )
 from payfold._store import EventStore, StreamAppend
 
 from ._committer import GroupCommitter
+from ._gateway import unanswered
 from ._http import HttpRequest
 from .clock import Clock, SystemClock
 
@@ -52,6 +66,19 @@ log = logging.getLogger("payfold.runner")
 
 _FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
 _IDLE_POLL: Final = 0.02
+CONFLICT_RETRIES: Final = 16
+"""Version conflicts in a row on one stream before the runner gives up on it with ``StreamBroken``."""
+
+
+class StreamBroken(PayfoldError):
+    """The runner cannot advance ``stream``: its stored versions have a gap, its events do not fold, or appends to
+    it kept conflicting (``detail`` says which). ``Runner.run`` logs it and skips the stream for the rest of the run.
+    """
+
+    def __init__(self, stream: str, detail: str) -> None:
+        super().__init__(f"stream {stream!r}: {detail}")
+        self.stream = stream
+        self.detail = detail
 
 
 class ProviderAdapter(Protocol):
@@ -83,16 +110,23 @@ class Provider:
 
 @dataclass
 class RunnerStats:
-    """What one runner did: requests by operation, transport errors, lost races, commits."""
+    """What one runner did: requests by operation, transport errors, lost races, commits, answers an adapter
+    could not translate, and the streams it skipped as broken (stream -> why)."""
 
     requests: Counter[str] = field(default_factory=Counter)
     transport_errors: Counter[str] = field(default_factory=Counter)
     conflicts: int = 0
     concluded: int = 0
+    adapter_errors: int = 0
+    broken: dict[str, str] = field(default_factory=dict)
 
 
 class Runner:
-    """Drives payments stored in ``store`` through their providers. See docs/runner.md."""
+    """Drives payments stored in ``store`` through their providers. See docs/runner.md.
+
+    ``worker`` names this runner in leases and, with ``nonce`` (default: random), in every ``RequestSent`` it
+    writes (``sender``); a deterministic simulation passes its own nonce.
+    """
 
     def __init__(
         self,
@@ -105,6 +139,7 @@ class Runner:
         worker: str = "runner",
         lease_for: timedelta = timedelta(minutes=5),
         group_commit: bool = True,
+        nonce: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -115,6 +150,7 @@ class Runner:
         self._own_client = client is None
         self.concurrency = concurrency
         self.worker = worker
+        self.sender = f"{worker}:{secrets.token_hex(4) if nonce is None else nonce}"
         self.lease_for = lease_for
         self._committer = GroupCommitter(store) if group_commit else None
         self._stopping = asyncio.Event()
@@ -130,62 +166,64 @@ class Runner:
         return state
 
     async def payment(self, payment_id: str) -> Payment:
-        """The payment's current state, folded from the store."""
-        events = await self.store.read(payment_id)
-        if not events:
-            raise KeyError(f"no payment {payment_id!r} in the store")
-        return fold(events)
+        """The payment's current state, folded from the store (``StreamBroken`` when its log has a gap)."""
+        return await self._load(payment_id)
 
     async def advance(self, payment_id: str) -> Step:
-        """Do what is due now for one payment (at most one request), and return the step that follows."""
-        while True:
+        """Do what is due now for one payment (at most one request), and return the step that follows.
+
+        ``payment_id`` names the stream; every append goes to that stream. A lost race is re-read and decided
+        again, at most ``CONFLICT_RETRIES`` times in a row; then ``StreamBroken`` names the stream.
+        """
+        last: ConcurrencyConflict | None = None
+        for _ in range(CONFLICT_RETRIES):
             try:
                 return await self._advance_once(payment_id)
-            except ConcurrencyConflict:
+            except ConcurrencyConflict as conflict:
                 self.stats.conflicts += 1  # another worker moved first: re-read, re-decide
+                last = conflict
+        raise _too_many_conflicts(payment_id, last)
 
     async def validate(self, payment_id: str, otp: str) -> Event:
         """The app's own action: submit the customer's OTP (a ``validate`` request) and record the answer."""
-        state = await self.payment(payment_id)
-        return await self._exchange(state, Validate(otp=otp), "validate")
+        state = await self._load(payment_id)
+        return await self._exchange(payment_id, state, Validate(otp=otp), "validate")
 
     async def deliver_webhook(self, payment_id: str, headers: tuple[tuple[str, str], ...], body: bytes) -> Event:
         """Record a provider callback for ``payment_id``: a hint that can only move the next requery earlier."""
-        for _ in range(8):
-            state = await self.payment(payment_id)
-            provider = self._provider(state.provider)
-            event = provider.adapter.webhook(headers, body, provider.webhook_secret, at=self.clock.now())
-            try:
-                await self._append(payment_id, [event], state.version, evolve(state, event))
-            except ConcurrencyConflict:
-                self.stats.conflicts += 1
-                continue
-            return event
-        raise ConcurrencyConflict(payment_id, state.version, -1)
+        state = await self._load(payment_id)
+        provider = self._provider(state.provider)
+        event = provider.adapter.webhook(headers, body, provider.webhook_secret, at=self.clock.now())
+        return await self._record_fact(payment_id, event, state)
 
     async def run(self, *, until_idle: bool = True) -> RunnerStats:
-        """Serve due work until stopped (or, with ``until_idle``, until no payment has anything left to do)."""
+        """Serve due work until stopped (or, with ``until_idle``, until no payment has anything left to do).
+
+        A stream the runner cannot advance (``StreamBroken``) is logged, recorded in ``stats.broken`` and skipped
+        for the rest of this run; any other error in a payment's step ends the run (a bug must not pass silently).
+        """
         active: dict[str, asyncio.Task[Step]] = {}
+        skipped: set[str] = set()
         try:
             while not self._stopping.is_set():
                 now = self.clock.now()
                 free = self.concurrency - len(active)
                 if free > 0:
-                    for due in await self._due(now, free + len(active)):
+                    for due in await self._due(now, free + len(active), skipped):
                         if due.stream not in active and len(active) < self.concurrency:
                             active[due.stream] = asyncio.create_task(self.advance(due.stream))
                 if not active:
-                    upcoming = await self.store.due(_FAR_FUTURE, 1)
-                    if not upcoming:
+                    upcoming = await self._upcoming(skipped)
+                    if upcoming is None:
                         if until_idle:
                             break
                         await self._pause(1.0)
                         continue
-                    await self._wait_until(upcoming[0].at)
+                    await self._wait_until(upcoming.at)
                     continue
                 done, _ = await asyncio.wait(active.values(), timeout=_IDLE_POLL, return_when=asyncio.FIRST_COMPLETED)
                 for stream in [s for s, task in active.items() if task in done]:
-                    active.pop(stream).result()  # a bug in a payment's step must not pass silently
+                    self._finish(stream, active.pop(stream), skipped)
         finally:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)  # in-flight requests are recorded
@@ -203,40 +241,53 @@ class Runner:
 
     # --- one payment ----------------------------------------------------------------------------------------
 
-    async def _advance_once(self, payment_id: str) -> Step:
-        state = await self.payment(payment_id)
+    async def _advance_once(self, stream: str) -> Step:
+        state = await self._load(stream)
         policy = self._policy_of(state)
         step = next_step(state, policy)
         now = self.clock.now()
         if isinstance(step, Done) or step.due > now:
-            await self._append(payment_id, [], state.version, state)  # a stale due entry: write the true one
+            await self._append(stream, [], state.version, state)  # a stale due entry: write the true one
             return step
         if isinstance(step, Conclude):
             after = evolve(state, step.event)
-            await self._append(payment_id, [step.event], state.version, after)
+            await self._append(stream, [step.event], state.version, after)
             self.stats.concluded += 1
             return next_step(after, policy)
         operation: Operation = (
             "charge" if isinstance(step, SendCharge) else "poll" if isinstance(step, Poll) else "requery"
         )
-        await self._exchange(state, step, operation)
-        return next_step(await self.payment(payment_id), policy)
+        await self._exchange(stream, state, step, operation)
+        return next_step(await self._load(stream), policy)
 
     async def _exchange(
-        self, state: Payment, action: SendCharge | Poll | Requery | Validate, operation: Operation
+        self, stream: str, state: Payment, action: SendCharge | Poll | Requery | Validate, operation: Operation
     ) -> Event:
+        """Claim the request (``RequestSent``, before the I/O), send it, translate the answer and record it."""
         provider = self._provider(state.provider)
-        policy = provider.effective_policy
         request = provider.adapter.request(action, state, provider.credentials)
-        sent_at = self.clock.now()
-        sent = RequestSent(at=sent_at, operation=operation, attempt=state.next_attempt(operation), url=request.url)
+        sent = RequestSent(
+            at=self.clock.now(),
+            operation=operation,
+            attempt=state.next_attempt(operation),
+            url=request.url,
+            sender=self.sender,
+        )
         in_flight = evolve(state, sent)
-        await self._append(state.payment_id, [sent], state.version, in_flight)  # before the I/O
+        claimed = await self._append(stream, [sent], state.version, in_flight)
+        if claimed.appended == 0:  # the very same bytes were already stored: whoever stored them sends it
+            raise ConcurrencyConflict(stream, state.version, claimed.version)
         self.stats.requests[operation] += 1
+        wire = await self._call(request, operation, sent.at, provider.effective_policy)
+        event = self._translate(provider, wire)
+        return await self._record_fact(stream, event, in_flight)
+
+    async def _call(self, request: HttpRequest, operation: Operation, sent_at: datetime, policy: Policy) -> Wire:
+        """One exchange with the provider, as a wire (untranslated, unredacted)."""
         status, headers, body, error = await self._send(request, self.clock.real_seconds(policy.timeout))
         if error is not None:
             self.stats.transport_errors[error] += 1
-        wire = Wire(
+        return Wire(
             operation=operation,
             status=status,
             headers=headers,
@@ -247,18 +298,18 @@ class Runner:
             url=request.url,
             method=request.method,
         )
-        event = provider.adapter.translate(wire)
-        await self._append(state.payment_id, [event], in_flight.version, evolve(in_flight, event))
-        return event
 
     async def _send(
         self, request: HttpRequest, timeout: float
     ) -> tuple[int | None, tuple[tuple[str, str], ...], bytes, str | None]:
         client = self._http()
         try:
-            response = await client.request(
-                request.method, request.url, headers=list(request.headers), content=request.body, timeout=timeout
-            )
+            async with asyncio.timeout(timeout):  # the whole exchange: httpx's own timeout is per read
+                response = await client.request(
+                    request.method, request.url, headers=list(request.headers), content=request.body, timeout=timeout
+                )
+        except TimeoutError:
+            return None, (), b"", "timeout"
         except (httpx.ConnectError, httpx.ConnectTimeout):
             return None, (), b"", "connect"  # nothing left the client
         except httpx.TimeoutException:
@@ -271,23 +322,84 @@ class Runner:
         headers = tuple((name.lower(), value) for name, value in response.headers.multi_items())
         return response.status_code, headers, response.content, None
 
+    def _translate(self, provider: Provider, wire: Wire) -> Event:
+        """The adapter's event for ``wire``; an adapter that raises gets its answer recorded as ambiguous."""
+        try:
+            return provider.adapter.translate(wire)
+        except Exception:
+            log.exception(
+                "the adapter could not translate a %s answer (status %s) from %s %s: recorded as adapter_error",
+                wire.operation,
+                wire.status,
+                wire.method,
+                wire.url,
+            )
+            self.stats.adapter_errors += 1
+            return adapter_error(wire)
+
+    async def _record_fact(self, stream: str, event: Event, state: Payment) -> Event:
+        """Append a fact (an answer, a webhook) at the head of ``stream``, ``state`` being what was read last.
+
+        A conflict only means someone else wrote meanwhile: re-read and append the fact after theirs. A fact is
+        never dropped; only a stream that keeps refusing it raises ``StreamBroken``.
+        """
+        last: ConcurrencyConflict | None = None
+        try:
+            for _ in range(CONFLICT_RETRIES):
+                try:
+                    await self._append(stream, [event], state.version, evolve(state, event))
+                    return event
+                except ConcurrencyConflict as conflict:
+                    self.stats.conflicts += 1
+                    last = conflict
+                state = await self._load(stream)
+            raise _too_many_conflicts(stream, last)
+        except StreamBroken:
+            log.error("a %s could not be recorded in %r and is lost: %s", tag_of(event), stream, event)
+            raise
+
     # --- plumbing -------------------------------------------------------------------------------------------
 
-    async def _append(self, stream: str, events: list[Event], expected_version: int, after: Payment) -> None:
+    async def _load(self, stream: str) -> Payment:
+        """Read and fold ``stream``; its version is the store's (``StreamBroken`` when the versions have a gap)."""
+        records = await self.store.read_records(stream)
+        if not records:
+            raise KeyError(f"no payment {stream!r} in the store")
+        check_versions(stream, records)
+        try:
+            return fold(record.event() for record in records)
+        except (IllegalTransition, UnreadableEvent) as exc:
+            raise StreamBroken(stream, f"its events do not fold ({exc}); check it with `payfold audit`") from exc
+
+    async def _append(self, stream: str, events: list[Event], expected_version: int, after: Payment) -> AppendResult:
         step = next_step(after, self._policy_of(after))
         due = None if isinstance(step, Done) else step.due
         item = StreamAppend(stream=stream, events=events, expected_version=expected_version, due=due)
         if self._committer is not None:
-            await self._committer.append(item)
-        else:
-            await self.store.append(stream, events, expected_version, due=due)
+            return await self._committer.append(item)
+        return await self.store.append(stream, events, expected_version, due=due)
 
-    async def _due(self, now: datetime, limit: int) -> list[Any]:
+    def _finish(self, stream: str, task: asyncio.Task[Step], skipped: set[str]) -> None:
+        """Collect one payment's step: a broken stream is logged, recorded and skipped; any other error raises."""
+        try:
+            task.result()
+        except StreamBroken as broken:
+            log.error("skipping a broken stream for the rest of this run: %s", broken)
+            self.stats.broken[stream] = str(broken)
+            skipped.add(stream)
+
+    async def _due(self, now: datetime, limit: int, skipped: set[str]) -> list[Due]:
         lease = getattr(self.store, "lease_due", None)
         if lease is not None:
-            leased: list[Any] = await lease(now, self.worker, limit, self.lease_for)
-            return leased
-        return await self.store.due(now, limit)
+            found: list[Due] = await lease(now, self.worker, limit + len(skipped), self.lease_for)
+        else:
+            found = await self.store.due(now, limit + len(skipped))
+        return [due for due in found if due.stream not in skipped]
+
+    async def _upcoming(self, skipped: set[str]) -> Due | None:
+        """The next due entry of a stream not skipped, however far ahead (None: nothing left to do)."""
+        found = await self.store.due(_FAR_FUTURE, len(skipped) + 1)
+        return next((due for due in found if due.stream not in skipped), None)
 
     async def _wait_until(self, when: datetime) -> None:
         sleeper = asyncio.create_task(self.clock.sleep_until(when))
@@ -315,3 +427,34 @@ class Runner:
 
     def _policy_of(self, state: Payment) -> Policy:
         return self._provider(state.provider).effective_policy
+
+
+def adapter_error(wire: Wire) -> Event:
+    """What an answer the adapter could not translate stands for: nobody knows what it said.
+
+    The same event an unreadable answer gets (``OutcomeUnknown`` for a charge or validate, ``RequeryFailed`` for a
+    requery, ``PollFailed`` for a poll), with cause ``adapter_error``. The wire keeps its status, method, url,
+    error and times; its body and headers are dropped, because an adapter that failed redacted nothing.
+    """
+    return unanswered(msgspec.structs.replace(wire, headers=(), body=b""), "adapter_error")
+
+
+def check_versions(stream: str, records: Sequence[Record]) -> None:
+    """Raise ``StreamBroken`` unless ``records`` hold versions 1, 2, 3, ... with none missing."""
+    for expected, record in enumerate(records, start=1):
+        if record.version != expected:
+            found = f"version {record.version}" + (f" after version {expected - 1}" if expected > 1 else " first")
+            raise StreamBroken(
+                stream,
+                f"version {expected} is missing (found {found}): no append can be placed in a log with a gap; "
+                "check it with `payfold audit`",
+            )
+
+
+def _too_many_conflicts(stream: str, last: ConcurrencyConflict | None) -> StreamBroken:
+    seen = f" (the last: expected version {last.expected}, found {last.actual})" if last is not None else ""
+    return StreamBroken(
+        stream,
+        f"gave up after {CONFLICT_RETRIES} version conflicts in a row{seen}: other writers keep moving it, or "
+        "its stored versions disagree with its events; check it with `payfold audit`",
+    )

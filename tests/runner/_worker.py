@@ -11,7 +11,7 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
-from payfold import Policy
+from payfold import EventStore, Policy
 from payfold.adapters import flutterwave, tranzzo
 from payfold.adapters.clock import ScaledClock
 from payfold.adapters.runner import Provider, Runner
@@ -46,7 +46,8 @@ def providers(url: str) -> dict[str, Provider]:
     }
 
 
-async def open_store(db: str):  # type: ignore[no-untyped-def]
+async def open_store(db: str) -> EventStore:
+    """The store at ``db``: a PostgreSQL database for a ``postgresql://`` DSN, else a SQLite file."""
     if db.startswith("postgresql://"):
         from payfold.adapters.postgres import PostgresStore
 
@@ -59,13 +60,20 @@ async def open_store(db: str):  # type: ignore[no-untyped-def]
 async def stop_when_only_reviews_remain(runner: Runner) -> None:
     """A payment under review is requeried forever on the slowest cadence; a test worker stops once those are all
     that is left (they are a verdict for a human, not work to wait for)."""
-    far = datetime(9999, 1, 1, tzinfo=UTC)
     while True:
         await asyncio.sleep(0.5)
-        due = await runner.store.due(far, 1000)
-        if due and all((await runner.payment(entry.stream)).needs_review for entry in due):
+        if await only_reviews_remain(runner):
             runner.stop()
             return
+
+
+async def only_reviews_remain(runner: Runner) -> bool:
+    """True when some payment still has work due, and every one of them is under review."""
+    due = await runner.store.due(datetime(9999, 1, 1, tzinfo=UTC), 1000)
+    for entry in due:
+        if not (await runner.payment(entry.stream)).needs_review:
+            return False
+    return bool(due)
 
 
 async def main(db: str, url: str, anchor: float, speed: float, name: str) -> None:

@@ -6,6 +6,8 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
+
 from payfold.adapters._demo import render, run_demo
 from payfold.adapters._report import audit, operation_stats, streams
 from payfold.adapters.cli import main, policy_of
@@ -42,7 +44,7 @@ async def test_demo_reconciles_with_zero_mismatches_and_a_verified_chain(tmp_pat
         assert await asyncio.to_thread(main, command) == 0, command
 
 
-def test_commands_refuse_a_missing_database(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_commands_refuse_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "nope.db")
     assert main(["audit", missing]) == 2
     assert "no such database file" in capsys.readouterr().err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -19,63 +18,9 @@ from payfold import (
     Status,
     fold,
 )
-from payfold.adapters import tranzzo
-from payfold.adapters.clock import VirtualClock
 from payfold.adapters.memory import MemoryStore
-from payfold.adapters.runner import Provider, Runner
 from payfold.testing import T0
-
-CREDENTIALS = tranzzo.Credentials(pos_id="pos", api_key="k", api_secret="s", endpoints_key="e", base_url="http://tz")
-NGINX_502 = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<hr><center>nginx</center>\r\n</html>"
-
-
-def paid(order_id: str) -> bytes:
-    return msgspec.json.encode(
-        [
-            {
-                "payment_id": "tz-" + order_id,
-                "order_id": order_id,
-                "method": "purchase",
-                "status": "success",
-                "status_code": 1000,
-                "amount": 12.5,
-                "currency": "UAH",
-            }
-        ]
-    )
-
-
-def created(n: int = 1) -> PaymentCreated:
-    return PaymentCreated(
-        at=T0, payment_id=f"pay-{n}", provider="tranzzo", amount=1250, currency="UAH", reference=f"order-{n}"
-    )
-
-
-class ScriptedTranzzo:
-    """Answers each charge with ``charge`` and each status query with the paid order; counts charges."""
-
-    def __init__(self, charge: Callable[[httpx.Request], httpx.Response]) -> None:
-        self.charge = charge
-        self.charges: dict[str, int] = {}
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST":
-            order = msgspec.json.decode(request.content)["order_id"]
-            self.charges[order] = self.charges.get(order, 0) + 1
-            return self.charge(request)
-        order = request.url.path.rsplit("/", 1)[-1]
-        return httpx.Response(200, content=paid(order), headers={"content-type": "application/json"})
-
-
-def runner_for(script: ScriptedTranzzo, store: MemoryStore | None = None, **options: object) -> Runner:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(script))
-    return Runner(
-        store or MemoryStore(),
-        {"tranzzo": Provider(tranzzo, CREDENTIALS)},
-        clock=VirtualClock(T0, speed=1000.0),
-        client=client,
-        **options,  # type: ignore[arg-type]
-    )
+from tests.runner._fakes import NGINX_502, ScriptedTranzzo, created, paid, runner_for
 
 
 async def test_nginx_502_is_requeried_after_60_seconds_and_settled() -> None:
@@ -100,7 +45,8 @@ async def test_request_sent_is_recorded_before_the_answer() -> None:
     await runner.advance("pay-1")
     events = await runner.store.read("pay-1")
     assert [type(e) for e in events] == [PaymentCreated, RequestSent, ChargeAccepted]
-    assert events[2].wire.sent_at == events[1].at  # type: ignore[union-attr]
+    answer = events[2]
+    assert isinstance(answer, ChargeAccepted) and answer.wire.sent_at == events[1].at
 
 
 @pytest.mark.parametrize(
