@@ -1,10 +1,14 @@
 """Recognise what answered when the provider's own JSON did not: nginx, Cloudflare, AWS ALB, HTML, nothing.
 
 Every provider adapter shares this reader (DESIGN §5). It never raises and never decides a payment: the adapter
-turns the cause word into an event (on a charge, every cause here is ambiguous).
+turns the cause word into an event (on a charge, every cause here is ambiguous). It also holds the limits every
+adapter reads a wire within: ``MAX_BODY`` (the largest body parsed) and ``retry_after`` (the only reader of
+``Retry-After``). Every pattern here runs in time linear in the body (possessive quantifiers where a pattern
+could otherwise backtrack over a run of whitespace).
 
 | cause        | recognised by (first match wins)                                                              |
 |--------------|-----------------------------------------------------------------------------------------------|
+| "too_large"  | a body over ``MAX_BODY`` bytes: never parsed nor searched                                      |
 | (None)       | the body is JSON: the provider's own answer, for the adapter to read                           |
 | "cloudflare" | a ``cf-error-type`` header (only on pages Cloudflare itself made)                              |
 | "awselb"     | ``server: awselb/2.0`` (the load balancer made the answer; its body may even be empty)         |
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from itertools import accumulate
 from typing import Final
 
 import msgspec
@@ -30,30 +34,54 @@ from payfold import Event, NotProcessed, OutcomeUnknown, PollFailed, RequeryFail
 
 _decoder: Final = msgspec.json.Decoder()
 _WHITESPACE: Final = b" \t\r\n\f\v"
-_NGINX_FOOTER: Final = re.compile(rb"<center>\s*nginx(?:/[^<]*)?\s*</center>", re.IGNORECASE)
-_CLOUDFLARE_FOOTER: Final = re.compile(rb"<center>\s*cloudflare\s*</center>", re.IGNORECASE)
-_CLOUDFLARE_BRANDED: Final = re.compile(rb"cf-error-details|<title>[^<]*\|\s*52\d:", re.IGNORECASE)
-_HTML_START: Final = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype|html|head|body|title|!--|\?xml)", re.IGNORECASE)
+_NGINX_FOOTER: Final = re.compile(rb"<center>\s*+nginx(?:/[^<]*+)?\s*+</center>", re.IGNORECASE)
+_CLOUDFLARE_FOOTER: Final = re.compile(rb"<center>\s*+cloudflare\s*+</center>", re.IGNORECASE)
+_CLOUDFLARE_BRANDED: Final = re.compile(rb"cf-error-details|<title>[^<]*\|\s*+52\d:", re.IGNORECASE)
+_HTML_START: Final = re.compile(
+    rb"\s*+(?:\xef\xbb\xbf)?\s*+<(?:!doctype|html|head|body|title|!--|\?xml)", re.IGNORECASE
+)
 _HTML_ANYWHERE: Final = re.compile(rb"<html[\s>]|</html>|<body[\s>]|<title>", re.IGNORECASE)
 _NEVER_REACHED: Final = frozenset((521, 522, 523))
 
 
+MAX_BODY: Final = 1 << 20
+"""The largest body an adapter parses: 1 MiB (1,048,576 bytes).
+
+Real answers are a few kilobytes (the largest sample in research/corpus is under 2 KB; a Tranzzo status array
+with dozens of transactions or a Rave verify with its ``meta`` stays far below 100 KB), so a bigger body is no
+answer payfold can act on: it is unreadable, ambiguous on a charge (``too_large``). The limit also bounds what
+one event stores and what one ``translate`` costs: at most ``MAX_BODY`` bytes are redacted and scrubbed, whatever
+the size of the body (well under a second even for a body made only of card-number-shaped runs). The body is
+kept up to the limit, followed by ``cut_marker(size)``."""
+
+
+def too_large(body: bytes) -> bool:
+    """True when ``body`` is over ``MAX_BODY``: it is not parsed, searched or decoded, only cut and redacted."""
+    return len(body) > MAX_BODY
+
+
+def cut_marker(size: int) -> bytes:
+    """What follows the first ``MAX_BODY`` bytes kept of a ``size``-byte body:
+    ``b"...[payfold: body cut at 1048576 of <size> bytes]"``."""
+    return b"...[payfold: body cut at %d of %d bytes]" % (MAX_BODY, size)
+
+
 MAX_DEPTH: Final = 200
 """JSON nested deeper than this is unreadable: no provider sends it, and walking it could exhaust the stack."""
-_BRACKET: Final = re.compile(rb"[\[\]{}]")
+_JSON_STRING: Final = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+"""A JSON string (or one left open at the end): its brackets are text, not structure."""
+_NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_DEPTH_STEP: Final = tuple(1 if byte in b"[{" else -1 for byte in range(256))
 
 
 def too_deep(body: bytes) -> bool:
-    """True when ``body`` may nest JSON deeper than ``MAX_DEPTH`` (brackets inside strings count too: a body
-    that only looks deep is treated as unreadable, which is always safe)."""
+    """True when ``body`` may nest JSON deeper than ``MAX_DEPTH``. The brackets inside strings are left out
+    (a string of closing brackets cannot hide a deep nesting from this check and let a later walk over the
+    decoded value exhaust the stack). Linear: one pattern pass and one pass in C over the brackets."""
     if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
         return False
-    depth = 0
-    for match in _BRACKET.finditer(body):
-        depth += 1 if match.group() in b"[{" else -1
-        if depth > MAX_DEPTH:
-            return True
-    return False
+    structure = _JSON_STRING.sub(b'""', body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, structure)), default=0) > MAX_DEPTH
 
 
 def parse_json(body: bytes) -> object | None:
@@ -94,6 +122,8 @@ def recognize(status: int | None, headers: tuple[tuple[str, str], ...], body: by
     ``status`` is accepted for symmetry with the other readers; the cause is read from headers and body alone.
     """
     del status
+    if too_large(body):
+        return "too_large"
     if parse_json(body) is not None:
         return None
     if _has_header(headers, "cf-error-type"):
@@ -131,26 +161,65 @@ def origin_never_reached(status: int | None, headers: tuple[tuple[str, str], ...
     return recognize(status, headers, body) == "cloudflare"
 
 
-_MAX_RETRY_AFTER: Final = timedelta(days=1)
+MAX_RETRY_AFTER: Final = timedelta(days=1)
+"""The longest ``Retry-After`` advice taken: anything longer is cut to a day (the policy's backoff goes on)."""
+
+_OWS: Final = " \t"
+_DELTA_SECONDS: Final = re.compile(r"[0-9]+")
+_WEEKDAY: Final = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTH: Final = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_TIME: Final = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+_IMF_FIXDATE: Final = re.compile(rf"{_WEEKDAY}, ([0-9]{{2}}) {_MONTH} ([0-9]{{4}}) {_TIME} GMT")
+_RFC850_DATE: Final = re.compile(
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ([0-9]{{2}})-{_MONTH}-([0-9]{{2}}) {_TIME} GMT"
+)
+_ASCTIME_DATE: Final = re.compile(rf"{_WEEKDAY} {_MONTH} ([0-9 ][0-9]) {_TIME} ([0-9]{{4}})")
+_MONTHS: Final = {name: number for number, name in enumerate(_MONTH[1:-1].split("|"), start=1)}
+
+
+def http_date(value: str, received_at: datetime) -> datetime | None:
+    """An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms, all in GMT), or None.
+
+    Only ASCII digits and the exact, case-sensitive names are accepted; an impossible date (31 Feb, hour 24) is
+    None. A two-digit RFC 850 year more than 50 years after ``received_at`` is read in the century before.
+    """
+    if len(value) > 40:
+        return None
+    if match := _IMF_FIXDATE.fullmatch(value):
+        day, month, year, hour, minute, second = match.groups()
+    elif match := _ASCTIME_DATE.fullmatch(value):
+        month, day, hour, minute, second, year = match.groups()
+    elif match := _RFC850_DATE.fullmatch(value):
+        day, month, short_year, hour, minute, second = match.groups()
+        century = received_at.year - received_at.year % 100
+        guess = century + int(short_year)
+        year = str(guess - 100 if guess > received_at.year + 50 else guess)
+    else:
+        return None
+    try:
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), min(int(second), 59), tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def retry_after(headers: tuple[tuple[str, str], ...], received_at: datetime) -> timedelta | None:
-    """The ``Retry-After`` advice as a span from ``received_at`` (seconds or an HTTP date), at most one day.
+    """The ``Retry-After`` advice (RFC 9110 §10.2.3) as a span from ``received_at``, never from the clock.
 
-    None when the header is absent or unreadable (the policy's default applies then).
+    ``delta-seconds`` (ASCII digits only, surrounding spaces or tabs allowed) or an ``http_date``; advice beyond
+    ``MAX_RETRY_AFTER`` is cut to it and a date in the past is zero. Anything else (other scripts' digits, a
+    sign, a fraction, ``1e3``, a date with a numeric zone) is no advice: None, and the policy's default applies.
+    Total: never raises, whatever the value.
     """
-    value = _header(headers, "retry-after").strip()
-    if not value:
+    value = _header(headers, "retry-after").strip(_OWS)
+    if _DELTA_SECONDS.fullmatch(value):
+        digits = value.lstrip("0") or "0"
+        if len(digits) > 6:
+            return MAX_RETRY_AFTER
+        return min(timedelta(seconds=int(digits)), MAX_RETRY_AFTER)
+    when = http_date(value, received_at)
+    if when is None:
         return None
-    if value.isdigit():
-        return min(timedelta(seconds=int(value[:9])), _MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(when - received_at, timedelta(0)), _MAX_RETRY_AFTER)
+    return min(max(when - received_at, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def unanswered(wire: Wire, cause: str) -> Event:
@@ -168,7 +237,8 @@ def unanswered(wire: Wire, cause: str) -> Event:
         case "poll":
             return PollFailed(at=at, wire=wire, reason=cause)
         case "webhook":
-            return WebhookReceived(at=at, wire=wire, signature_valid=False, payload=parse_json(wire.body))
+            payload = None if too_large(wire.body) else parse_json(wire.body)
+            return WebhookReceived(at=at, wire=wire, signature_valid=False, payload=payload)
 
 
 def transport_failure(wire: Wire) -> Event:

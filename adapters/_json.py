@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Final
+
+_DECIMAL_TEXT: Final = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 
 def at_path(value: object, path: str) -> object | None:
@@ -19,7 +23,7 @@ def at_path(value: object, path: str) -> object | None:
             if part not in current:
                 return None
             current = current[part]
-        elif isinstance(current, list) and part.isdigit():
+        elif isinstance(current, list) and part.isascii() and part.isdigit():
             index = int(part)
             if index >= len(current):
                 return None
@@ -64,6 +68,20 @@ def obj(value: object, *paths: str) -> dict[str, object] | None:
         found = at_path(value, path)
         if isinstance(found, dict):
             return found
+    return None
+
+
+def amount(found: object) -> object | None:
+    """``found`` when it may be read as an amount (``payfold.to_minor``): a JSON number, or text of ASCII digits
+    with at most one ``.``, spaces around allowed. None for anything else, so that digits of other scripts,
+    ``_`` separators, exponents and signs, all of which ``Decimal`` would accept, are never read as money."""
+    if isinstance(found, bool):
+        return None
+    if isinstance(found, int | float):
+        return found
+    if isinstance(found, str):
+        stripped = found.strip(" \t\r\n")
+        return stripped if len(stripped) <= 40 and _DECIMAL_TEXT.fullmatch(stripped) else None
     return None
 
 

@@ -7,18 +7,17 @@ Rave puts a field at ``data.X``, at ``data.data.X`` (the Android SDK's recursive
 from __future__ import annotations
 
 from datetime import timedelta
-from email.utils import parsedate_to_datetime
 from typing import Final, NamedTuple
 
 from payfold import Wire
 
 from ._gateway import recognize, too_deep
+from ._gateway import retry_after as read_retry_after
 from ._json import obj, scalar_text, text
 
 ANSWERED_OK: Final = range(200, 300)
 
 _NOT_FOUND_CODES: Final = frozenset(("NO TX", "NO_TX", "NOTX"))
-_MAX_RETRY_AFTER: Final = timedelta(days=1)
 
 
 class Envelope(NamedTuple):
@@ -91,23 +90,9 @@ def timeout_cause(value: object, answer: Envelope) -> str | None:
 
 
 def retry_after(wire: Wire) -> timedelta | None:
-    """The ``Retry-After`` advice of an answer (seconds or an HTTP date, read against ``received_at``).
-
-    None when absent or unreadable; negative advice counts as zero and advice beyond a day is cut to a day.
-    """
-    value = (wire.header("retry-after") or "").strip()
-    if not value:
-        return None
-    if value.isascii() and value.isdigit():
-        seconds = int(value) if len(value) < 9 else 10**9
-        return min(timedelta(seconds=seconds), _MAX_RETRY_AFTER)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(timedelta(0), min(moment - wire.received_at, _MAX_RETRY_AFTER))
+    """The ``Retry-After`` advice of an answer, read by the reader every adapter shares (``_gateway.retry_after``:
+    ASCII delta-seconds or an HTTP date against ``received_at``, at most a day; anything else is None)."""
+    return read_retry_after(wire.headers, wire.received_at)
 
 
 def gateway_cause(wire: Wire) -> str:

@@ -7,6 +7,7 @@ say ``02``, "Transaction in progress"), so a requery always follows.
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from typing import Final
 
@@ -23,6 +24,7 @@ MAX_WAIT: Final = timedelta(hours=1)
 """``data.wait`` is read as milliseconds (the docs give no unit; 7468 s would be absurd) and cut to this."""
 
 _encoder: Final = msgspec.json.Encoder()
+_MILLIS_TEXT: Final = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,9})?")
 
 
 def long_request(wire: Wire, value: object) -> Event:
@@ -36,14 +38,19 @@ def long_request(wire: Wire, value: object) -> Event:
 
 
 def _wait(raw: object) -> timedelta:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+    """``data.wait`` in milliseconds: a JSON number, or text of ASCII digits (a fraction allowed); anything else,
+    digits of other scripts and ``_`` separators included, is no wait."""
+    if isinstance(raw, str):
+        stripped = raw.strip(" \t")
+        if not _MILLIS_TEXT.fullmatch(stripped):
+            return timedelta(0)
+        raw = float(stripped)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         return timedelta(0)
     try:
         millis = float(raw)
     except OverflowError:  # an integer beyond float range
         return MAX_WAIT if isinstance(raw, int) and raw > 0 else timedelta(0)
-    except ValueError:
-        return timedelta(0)
     if not math.isfinite(millis) or millis <= 0:
         return timedelta(0)
     return min(timedelta(milliseconds=min(millis, MAX_WAIT.total_seconds() * 1000)), MAX_WAIT)

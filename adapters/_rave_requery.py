@@ -20,6 +20,7 @@ from payfold import (
     to_minor,
 )
 
+from ._json import amount as read_amount
 from ._json import clip, text
 from ._rave_envelope import ANSWERED_OK, envelope, gateway_cause, is_not_found
 
@@ -83,7 +84,7 @@ def _transaction(wire: Wire, data: dict[str, object]) -> Event:
 def _confirmed(wire: Wire, data: dict[str, object]) -> Event:
     """``successful`` with ``00``/``0`` or no code: the order ``amount`` (never ``charged_amount``) and currency."""
     currency = (text(data, "currency", "transaction_currency") or "").strip().upper()
-    amount = to_minor(data.get("amount"), currency)
+    amount = to_minor(read_amount(data.get("amount")), currency)
     reference = text(data, "txref", "tx_ref", "txRef")
     if amount is None:
         return RequeryFailed(at=wire.received_at, wire=wire, reason="unreadable amount or currency")

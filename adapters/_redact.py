@@ -4,11 +4,17 @@ Order: secret headers, secret query parameters (and URL passwords), secret JSON 
 literal secret strings anywhere, then the last-line PAN scrubber. A JSON body is re-encoded only when a field
 was redacted (or a PAN sat in a bare number): otherwise the provider's bytes are kept verbatim, PANs masked in
 place so the JSON stays valid.
+
+A body over ``MAX_BODY`` is never parsed: its first ``MAX_BODY`` bytes are redacted as bytes (secret fields
+found by pattern, ``"name": value`` or ``name=value``; literal secrets; the PAN scrubber), cut, and followed by
+``cut_marker``. The work is bounded by the limit, not by the body.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from functools import lru_cache
 from typing import Final
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
@@ -16,7 +22,7 @@ import msgspec
 
 from payfold import Wire
 
-from ._gateway import parse_json
+from ._gateway import MAX_BODY, cut_marker, parse_json, too_large
 
 REDACTED: Final = "[redacted]"
 _REDACTED_BYTES: Final = REDACTED.encode()
@@ -81,7 +87,9 @@ SECRET_PARAMS: Final[frozenset[str]] = SECRET_FIELDS | frozenset(("key", "token"
 
 _PAN_BYTES: Final = re.compile(rb"(?<![0-9A-Za-z])[2-6][0-9]{12,18}(?![0-9A-Za-z])")
 _PAN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])[2-6][0-9]{12,18}(?![0-9A-Za-z])", re.ASCII)
-_QUERY_PAIR: Final = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
+_QUERY_PAIR: Final = re.compile(r"([?&;])([^=&;#?]*+)=([^&;#?]*+)")
+"""A query pair. A ``?`` starts a new pair, also inside a value (``?ref=1?key=…``, or a nested URL's query), so a
+secret after it is found, and no part of the pattern can backtrack across a run of ``?``."""
 _USERINFO: Final = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*):[^/@?#]*@")
 _DOUBLED: Final = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _encoder: Final = msgspec.json.Encoder()
@@ -177,8 +185,12 @@ def redact_json(value: object, secret_fields: frozenset[str] = SECRET_FIELDS) ->
 
 
 def _secret_forms(secret: str) -> tuple[bytes, ...]:
-    forms = {secret, msgspec.json.encode(secret).decode()[1:-1], quote(secret, safe=""), quote_plus(secret)}
-    return tuple(sorted((form.encode() for form in forms), key=len, reverse=True))
+    """``secret`` as it may appear in a body: as is, JSON-escaped, URL-quoted (a lone surrogate, which no JSON
+    encoder takes, is looked for as is and URL-quoted)."""
+    forms = {secret, quote(secret, safe="", errors="surrogatepass"), quote_plus(secret, errors="surrogatepass")}
+    with contextlib.suppress(UnicodeEncodeError):
+        forms.add(msgspec.json.encode(secret).decode()[1:-1])
+    return tuple(sorted((form.encode("utf-8", "surrogatepass") for form in forms), key=len, reverse=True))
 
 
 def _replace_secrets(data: bytes, secrets: tuple[str, ...]) -> bytes:
@@ -231,6 +243,80 @@ def _redact_form(body: bytes, fields: frozenset[str]) -> bytes:
     return urlencode(safe).encode()
 
 
+_CUT_SLACK: Final = 4096
+"""Bytes past ``MAX_BODY`` redacted along with the kept part, so a field, secret or card number across the cut is
+judged whole (a literal secret replaced by the shorter ``[redacted]`` pulls later bytes into the kept part)."""
+_TAIL: Final = 32
+_DIGITS: Final = b"0123456789"
+_NOTHING_TO_HIDE: Final = frozenset((b"null", b"true", b"false", b'""'))
+
+
+_JSON_KEY: Final = re.compile(rb'"([A-Za-z0-9_.-]{1,40})"[ \t\r\n]*+:[ \t\r\n]*+')
+_JSON_VALUE: Final = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[^\s,}\]]++', re.DOTALL)
+"""A JSON value after a key: a string (also one the window cut short) or anything up to the next delimiter."""
+_FORM_KEY: Final = re.compile(rb"[&;?]([A-Za-z0-9_.-]{1,40})=")
+_FORM_VALUE: Final = re.compile(rb"[^&;\s]++")
+
+
+@lru_cache(maxsize=8)
+def _field_names(fields: frozenset[str]) -> frozenset[bytes]:
+    return frozenset(name.lower().encode("utf-8", "surrogatepass") for name in fields)
+
+
+def _redact_after(window: bytes, keys: re.Pattern[bytes], values: re.Pattern[bytes], names: frozenset[bytes]) -> bytes:
+    """``window`` with the value after each ``keys`` match that names a secret field replaced by ``[redacted]``.
+
+    One pass: every key candidate is looked at once and a redacted value is skipped whole; every quantifier in
+    the patterns is possessive, so the pass is linear in the window."""
+    quoted = keys is _JSON_KEY
+    parts: list[bytes] = []
+    last = start = 0
+    while (key := keys.search(window, start)) is not None:
+        start = key.end()
+        if key.group(1).lower() not in names:
+            continue
+        value = values.match(window, start)
+        if value is None or value.group() in _NOTHING_TO_HIDE:
+            continue
+        parts += (window[last:start], b'"' + _REDACTED_BYTES + b'"' if quoted else _REDACTED_BYTES)
+        last = start = value.end()
+    return b"".join((*parts, window[last:])) if parts else window
+
+
+def _redact_fields(window: bytes, fields: frozenset[str]) -> bytes:
+    """``window`` (bytes never parsed) with the value of every secret field it shows, in JSON (``"name": value``)
+    or form syntax (``name=value``), set to ``[redacted]``; names compared without regard to ASCII case."""
+    names = _field_names(fields)
+    window = _redact_after(window, _JSON_KEY, _JSON_VALUE, names)
+    return _redact_after(b"&" + window, _FORM_KEY, _FORM_VALUE, names)[1:]  # "&": a pair at the very start too
+
+
+def _drop_secret_prefix(kept: bytes, secrets: tuple[str, ...]) -> bytes:
+    """``kept`` without a trailing beginning of a secret (the cut fell inside it), replaced by ``[redacted]``."""
+    for secret in secrets:
+        if len(secret) < _MIN_SECRET:
+            continue
+        for form in _secret_forms(secret):
+            for size in range(len(form) - 1, _MIN_SECRET - 1, -1):
+                if kept.endswith(form[:size]):
+                    return kept[:-size] + _REDACTED_BYTES
+    return kept
+
+
+def cut_body(body: bytes, secret_fields: frozenset[str] = SECRET_FIELDS, secrets: tuple[str, ...] = ()) -> bytes:
+    """A body over ``MAX_BODY``, as an event may hold it: its first ``MAX_BODY`` bytes redacted as bytes (secret
+    fields by pattern, literal ``secrets``, card numbers), then ``cut_marker(len(body))``. Never parsed."""
+    end = MAX_BODY + _CUT_SLACK
+    limit = min(len(body), end + 20)
+    while end < limit and body[end] in _DIGITS:  # never end the window inside a run a PAN could hide in
+        end += 1
+    window = _redact_fields(body[:end], secret_fields)
+    window = scrub_pans(_replace_secrets(window, secrets))
+    kept = window[:MAX_BODY]
+    kept = kept[:-_TAIL] + scrub_pans(kept[-_TAIL:])  # a digit run the cut made shorter is judged again
+    return _drop_secret_prefix(kept, secrets) + cut_marker(len(body))
+
+
 def redact_answer(
     wire: Wire,
     *,
@@ -250,6 +336,10 @@ def redact_answer(
         )
     url = _replace_secrets_text(redact_url(wire.url, secret_params), secrets)
     body = wire.body
+    if too_large(body):
+        body = cut_body(body, secret_fields, secrets)
+        headers = tuple((name, _scrub_text(item)) for name, item in headers)
+        return msgspec.structs.replace(wire, headers=headers, url=_scrub_text(url), body=body), None
     value = parse_json(body)
     if value is not None:
         value, changed = redact_json(value, secret_fields)

@@ -25,7 +25,7 @@ from payfold import (
     Wire,
 )
 
-from ._gateway import too_deep
+from ._gateway import too_deep, too_large, unanswered
 from ._json import clip
 from ._rave_charge import charge_answer
 from ._rave_poll import poll_answer, redact_inner_response
@@ -56,12 +56,15 @@ polls after 2, 3, then every 5 s, at most 10 times, and requeries after that."""
 
 def translate(wire: Wire) -> Event:
     """The one event for ``wire`` (at ``wire.received_at``, holding the redacted wire). Total: never raises on
-    any status, body, header or transport error."""
+    any status, body, header or transport error. A body over ``MAX_BODY`` is unreadable whatever the status
+    (``outcome_unknown``/``too_large`` on a charge)."""
     safe, value = _redact(wire)
     if safe.operation == "webhook":
         return WebhookReceived(at=safe.received_at, wire=safe, signature_valid=False, payload=value)
     if safe.status is None:
         return _no_answer(safe)
+    if too_large(wire.body):
+        return unanswered(safe, "too_large")
     match safe.operation:
         case "charge" | "validate":
             return charge_answer(safe, value)
@@ -74,8 +77,8 @@ def translate(wire: Wire) -> Event:
 
 def _redact(wire: Wire, secrets: tuple[str, ...] = ()) -> tuple[Wire, object | None]:
     """The redacted wire and its decoded JSON. A body nested too deep to decode safely is kept as bytes, its
-    card numbers masked, and read as unreadable."""
-    if not too_deep(wire.body):
+    card numbers masked, and read as unreadable. A body over ``MAX_BODY`` is cut unread (``redact_answer``)."""
+    if too_large(wire.body) or not too_deep(wire.body):
         return redact_answer(wire, secret_fields=SECRET_FIELDS_RAVE, secrets=secrets)
     bare, _ = redact_answer(msgspec.structs.replace(wire, body=b""), secrets=secrets)
     body = wire.body

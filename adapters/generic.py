@@ -48,8 +48,9 @@ from payfold import (
     to_minor,
 )
 
-from ._gateway import recognize, retry_after, transport_failure, unanswered
+from ._gateway import recognize, retry_after, too_large, transport_failure, unanswered
 from ._http import HttpRequest
+from ._json import amount as read_amount
 from ._json import clip, first, text
 from ._redact import redact_answer
 
@@ -242,7 +243,7 @@ class GenericAdapter:
             amount = raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else None
             amount = amount if to_minor(0, currency) is not None else None
         else:
-            amount = to_minor(raw, currency)
+            amount = to_minor(read_amount(raw), currency)
         reference = text(value, *spec.reference_paths)
         if amount is None or reference is None:
             return RequeryFailed(at=at, wire=wire, reason="success with an unreadable amount, currency or reference")
@@ -252,11 +253,14 @@ class GenericAdapter:
         )
 
     def translate(self, wire: Wire) -> Event:
-        """The event ``wire`` stands for under this spec. Total: only a programming error raises."""
+        """The event ``wire`` stands for under this spec. Total: only a programming error raises. A body over
+        ``MAX_BODY`` is unreadable whatever the status (``outcome_unknown``/``too_large`` on a charge)."""
         safe, value = redact_answer(wire)
         status = safe.status
         if status is None or safe.error is not None:
             return transport_failure(safe)
+        if too_large(wire.body):
+            return unanswered(safe, "too_large")
         match safe.operation:
             case "charge" | "validate":
                 return self._charge(safe, status, value)
@@ -274,7 +278,8 @@ class GenericAdapter:
         lowered = tuple((name.lower(), value) for name, value in headers)
         wanted = self.spec.webhook_signature_header.lower()
         given = next((value for name, value in lowered if name == wanted), "")
-        expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest().encode("ascii")
+        key = secret.encode("utf-8", "surrogatepass")
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
         valid = bool(given) and hmac.compare_digest(expected, given.strip().lower().encode("utf-8", "replace"))
         wire = Wire(operation="webhook", sent_at=at, received_at=at, status=200, headers=lowered, body=body)
         safe, value = redact_answer(wire, secrets=(secret,))

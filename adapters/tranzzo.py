@@ -44,8 +44,9 @@ from payfold import (
     to_minor,
 )
 
-from ._gateway import parse_json, recognize, retry_after, transport_failure, unanswered
+from ._gateway import parse_json, recognize, retry_after, too_large, transport_failure, unanswered
 from ._http import HttpRequest
+from ._json import amount as read_amount
 from ._json import clip, text
 from ._redact import redact_answer, redact_json
 
@@ -289,7 +290,7 @@ def _confirmation(wire: Wire, tx: dict[str, object], code: str) -> Event:
     at = wire.received_at
     currency = tx.get("currency")
     raw_amount = tx.get("amount") if tx.get("amount") is not None else tx.get("amount_order")
-    amount = to_minor(raw_amount, currency) if isinstance(currency, str) else None
+    amount = to_minor(read_amount(raw_amount), currency) if isinstance(currency, str) else None
     reference = text(tx, "order_id")
     if amount is None or not isinstance(currency, str):
         return RequeryFailed(at=at, wire=wire, reason=f"success with an unreadable amount or currency (code {code})")
@@ -377,12 +378,15 @@ def _translate_requery(wire: Wire, status: int, value: object | None) -> Event:
 def translate(wire: Wire) -> Event:
     """The event ``wire`` stands for (DESIGN §2, docs/adapters.md). Total: only a programming error raises.
 
-    The wire is redacted first; the event carries the redacted wire and ``at = wire.received_at``.
+    The wire is redacted first; the event carries the redacted wire and ``at = wire.received_at``. A body over
+    ``MAX_BODY`` is unreadable whatever the status (``outcome_unknown``/``too_large`` on a charge).
     """
     safe, value = redact_answer(wire)
     status = safe.status
     if status is None or safe.error is not None:
         return transport_failure(safe)
+    if too_large(wire.body):
+        return unanswered(safe, "too_large")
     match safe.operation:
         case "charge" | "validate":
             return _translate_charge(safe, status, value)
@@ -399,11 +403,13 @@ def translate(wire: Wire) -> Event:
 
 def sign(data: str, secret: str) -> str:
     """Tranzzo's webhook signature: base64url(sha1(secret + data + secret)), ``=`` padding kept."""
-    digest = hashlib.sha1((secret + data + secret).encode("utf-8"), usedforsecurity=False).digest()
+    digest = hashlib.sha1((secret + data + secret).encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 def _form_fields(headers: tuple[tuple[str, str], ...], body: bytes) -> dict[str, str]:
+    if too_large(body):
+        return {}
     value = parse_json(body)
     if isinstance(value, dict):
         return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
@@ -425,7 +431,8 @@ def webhook(headers: tuple[tuple[str, str], ...], body: bytes, secret: str, *, a
     """A Tranzzo callback (form fields ``data`` and ``signature``): checked in constant time, decoded, redacted.
 
     The wire keeps the decoded JSON (a base64 blob cannot be redacted in place); without readable ``data`` it
-    keeps the redacted form body. A hint only: it never settles a payment.
+    keeps the redacted form body (a body over ``MAX_BODY`` is not read: unsigned, cut). A hint only: it never
+    settles a payment. Total: any headers, body or secret.
     """
     lowered = tuple((name.lower(), value) for name, value in headers)
     fields = _form_fields(lowered, body)

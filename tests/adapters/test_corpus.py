@@ -179,7 +179,8 @@ def test_sample_means_what_its_label_says(case: Case | None) -> None:
             assert isinstance(event, ActionRequired), where
         case "rejected-request":
             assert isinstance(event, ChargeRejected), where
-            assert state.status is Status.FAILED, where
+            # A rejected first charge: next_step concludes the verdict (the table no longer fails it by itself).
+            assert isinstance(step, Conclude) and isinstance(step.event, PaymentFailed), where
         case "ambiguous":
             assert isinstance(event, OutcomeUnknown), where
             assert isinstance(step, Requery), where
