@@ -265,7 +265,10 @@ class Runner:
     ) -> Event:
         """Claim the request (``RequestSent``, before the I/O), send it, translate the answer and record it."""
         provider = self._provider(state.provider)
-        request = provider.adapter.request(action, state, provider.credentials)
+        try:
+            request = provider.adapter.request(action, state, provider.credentials)
+        except (ValueError, KeyError, TypeError) as exc:  # nothing was sent: the payment's own data is at fault
+            raise StreamBroken(stream, f"the adapter cannot build the {operation} request: {exc!r}") from exc
         sent = RequestSent(
             at=self.clock.now(),
             operation=operation,

@@ -316,3 +316,30 @@ async def test_stop_when_only_reviews_remain_waits_while_other_work_is_due() -> 
     await runner.create(created(2))
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(stop_when_only_reviews_remain(runner), 1.2)
+
+
+# --- a payment whose request cannot be built stops only itself --------------------------------------------------
+
+
+class PickyTranzzo(BuggyTranzzo):
+    """Tranzzo's adapter, except that building any request for ``order-2`` raises (its details are unusable)."""
+
+    def __init__(self) -> None:
+        super().__init__("webhook")
+
+    def request(self, action: Any, payment: Payment, credentials: Any) -> HttpRequest:
+        if payment.reference == "order-2":
+            raise ValueError("the payment's details hold no card token")
+        return tranzzo.request(action, payment, credentials)
+
+
+async def test_a_request_that_cannot_be_built_skips_its_payment_and_run_goes_on() -> None:
+    script = ScriptedTranzzo(accepted)
+    runner = runner_for(script, adapter=PickyTranzzo())
+    await runner.create(created(1))
+    await runner.create(created(2))
+    stats = await ends_within(10, runner.run(until_idle=True))
+    assert (await runner.payment("pay-1")).status is Status.SETTLED
+    assert list(stats.broken) == ["pay-2"] and "no card token" in stats.broken["pay-2"]
+    assert (await runner.payment("pay-2")).version == 1  # nothing was recorded as sent
+    assert script.charges == {"order-1": 1}
