@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -197,7 +197,7 @@ def form(data: str, signature: str) -> bytes:
 
 
 class TestTranzzoContract(AdapterContract):
-    adapter = tranzzo
+    adapter: ClassVar[Any] = tranzzo
     samples = tuple((wire, tag) for _, wire, tag in CHARGE_ROWS + REQUERY_ROWS)
     webhook_samples = (
         (FORM, form(VECTOR_DATA, VECTOR_SIGNATURE), "changeme", True),
@@ -219,6 +219,7 @@ def test_mapping_table(name: str, wire: Wire, tag: str) -> None:
 
 def test_a_confirmation_carries_what_tranzzo_reported() -> None:
     event = tranzzo.translate(answer("requery", 200, [tx("success", amount="4500.5", currency="UAH")]))
+    assert isinstance(event, RequeryConfirmed)
     assert event == RequeryConfirmed(
         at=AT, wire=event.wire, provider_ref="pay_7f3a", reference="order-1", amount=450050, currency="UAH"
     )
