@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy -p payfold
+	$(BIN)/mypy tests
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
