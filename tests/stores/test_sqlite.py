@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from payfold import ConcurrencyConflict, UnreadableEvent
+from payfold import SCHEMA_VERSION, ConcurrencyConflict, UnreadableEvent
 from payfold._store import EventStore, StoreCorrupt, StoreFormatError, StreamAppend
 from payfold.adapters import _sqlite_schema
 from payfold.adapters.sqlite import SqliteStore
@@ -211,7 +211,7 @@ async def test_a_hand_edited_payload_is_named_by_verify(tmp_path: Path) -> None:
     try:
         report = await store.verify()
         assert [(p.stream, p.version, p.kind) for p in report.problems] == [("p1", 2, "id")]
-        with pytest.raises(UnreadableEvent, match="schema version 1"):
+        with pytest.raises(UnreadableEvent, match=f"schema version {SCHEMA_VERSION}"):
             await store.read("p1")
     finally:
         await store.close()
