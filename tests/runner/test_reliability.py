@@ -32,6 +32,15 @@ class World:
     def __init__(self, sandbox: Sandbox, url: str, anchor: float) -> None:
         self.sandbox, self.url, self.anchor = sandbox, url, anchor
         self.clock = ScaledClock(EPOCH, anchor, speed=SPEED)
+        self.processes: list[asyncio.subprocess.Process] = []
+
+    async def end_all(self) -> None:
+        """Kill every worker still running (a failed or timed-out test must not leave them behind)."""
+        for process in self.processes:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
 
     async def worker(self, db: str, name: str) -> asyncio.subprocess.Process:
         process = await asyncio.create_subprocess_exec(
@@ -45,6 +54,7 @@ class World:
             name,
             stdout=asyncio.subprocess.PIPE,
         )
+        self.processes.append(process)
         assert process.stdout is not None
         assert (await asyncio.wait_for(process.stdout.readline(), 30)) == b"ready\n"
         return process
@@ -61,7 +71,11 @@ async def world() -> AsyncIterator[World]:
     clock = ScaledClock(EPOCH, anchor, speed=SPEED)
     sandbox = Sandbox(seed=11, faults=FaultPlan(rate=0.3, hang_seconds=1.0), clock=clock.now)
     async with served(sandbox) as url:
-        yield World(sandbox, url, anchor)
+        world = World(sandbox, url, anchor)
+        try:
+            yield world
+        finally:
+            await world.end_all()
 
 
 async def seed(world: World, db: str, count: int) -> list[str]:
