@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SOURCES := $(shell find core adapters -name '*.py' 2>/dev/null | sort)
 STAMP := $(VENV)/.installed-$(shell printf '%s' "$(SOURCES)" | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck pytest bench install clean
+.PHONY: demo test lint typecheck pytest bench mutate install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +40,20 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.adapters.bench_flutterwave
 	$(BIN)/python -m tests.stores.bench_stores
 
+# Mutation testing of core/_decide.py and core/_fold.py (docs/mutation.md): mutmut is installed here on demand,
+# not in the dev extra, so `make test` stays lean. Work folder: build/mutation/ (core/ is only ever read).
+MUTMUT := mutmut==3.8.1
+
+mutate: $(STAMP)
+	flock $(VENV)/.lock $(BIN)/python -m pip install --quiet '$(MUTMUT)'
+	$(BIN)/python -m tests.mutation.run
+
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The long simulation run (README, "Long runs"): make simulate SEEDS=5000 [FROM=0] [STORE=postgresql://...] [JSON=1]
+SEEDS ?= 5000
+FROM ?= 0
+.PHONY: simulate
+simulate: $(STAMP)
+	$(BIN)/payfold simulate --seed $(FROM) --seeds $(SEEDS) $(if $(STORE),--store '$(STORE)',) $(if $(JSON),--json,)

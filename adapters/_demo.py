@@ -2,6 +2,9 @@
 
 At the end, a table: payments by status, faults injected, requests made, reconciliation against the sandbox's
 ledger (settled but not charged, charged but failed, charged twice: each must be 0), the hash chain, wall time.
+
+The sandbox keeps its orders and its ledger in a journal beside the log (``<db>.sandbox.jsonl``), so a second run
+into the same ``--db`` reconciles the payments of the first against what the sandbox really charged then.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class DemoReport:
     webhooks: int = 0
     wall_seconds: float = 0.0
     db: str = ""
+    journal: str = ""
+    """The sandbox's journal (its orders and ledger), beside ``db``."""
 
     @property
     def mismatches(self) -> int:
@@ -84,6 +89,7 @@ async def run_demo(
 
     started = time.perf_counter()
     path = db or str(Path(tempfile.mkdtemp(prefix="payfold-demo-")) / "payfold.db")
+    journal = journal_path(path)
     clock = VirtualClock(datetime.now(UTC).replace(microsecond=0), speed=speed)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -97,6 +103,7 @@ async def run_demo(
         rave=rave,
         base_url=base_url,
         rave_webhook_hash=WEBHOOK_HASH,
+        journal=journal,
     )
     server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="error", lifespan="off", access_log=False))
     serving = asyncio.create_task(server.serve(sockets=[listener]))
@@ -106,7 +113,9 @@ async def run_demo(
         "flutterwave": Provider(flutterwave, rave, webhook_secret=WEBHOOK_HASH),
     }
     runner = Runner(store, providers, clock=clock, concurrency=concurrency)
-    report = DemoReport(payments=payments, statuses=Counter(), faults=Counter(), requests=Counter(), db=path)
+    report = DemoReport(
+        payments=payments, statuses=Counter(), faults=Counter(), requests=Counter(), db=path, journal=journal
+    )
     try:
         while not server.started:
             await asyncio.sleep(0.01)
@@ -136,6 +145,11 @@ async def run_demo(
     report.requests = Counter(runner.stats.requests)
     report.wall_seconds = time.perf_counter() - started
     return report
+
+
+def journal_path(db: str) -> str:
+    """Where the demo's sandbox keeps its orders and ledger for the log at ``db``: beside it."""
+    return f"{db}.sandbox.jsonl"
 
 
 def _point_at(base_url: str) -> tuple[tranzzo.Credentials, flutterwave.Credentials]:
@@ -244,7 +258,8 @@ async def _reconcile(store: SqliteStore, sandbox: Sandbox, report: DemoReport) -
 
 def render(report: DemoReport) -> list[str]:
     """The closing table."""
-    lines = ["", f"payfold demo: {report.payments} payments, log {report.db}", ""]
+    lines = ["", f"payfold demo: {report.payments} payments, log {report.db}"]
+    lines += [f"  the sandbox's ledger: {report.journal}", ""]
     lines.append("  payments by status")
     for status in ("settled", "failed", "requeried", "pending", "polling", "created"):
         if report.statuses.get(status):

@@ -7,9 +7,9 @@ provider would send once the charge lands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeAlias
 
 import msgspec
 
@@ -39,6 +39,23 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
         return now >= self.visible_from
 
 
+class Attempted(msgspec.Struct, frozen=True, kw_only=True, tag="attempt"):
+    """A charge request for ``reference`` reached the origin (a journal entry)."""
+
+    provider: str
+    reference: str
+
+
+class Placed(msgspec.Struct, frozen=True, kw_only=True, tag="order"):
+    """The origin created ``order``: charged, unless its outcome is ``failure`` (a journal entry)."""
+
+    order: Order
+
+
+Entry: TypeAlias = Attempted | Placed
+"""One fact of the origin, as ``_sandbox_journal`` writes it."""
+
+
 class Submitted(NamedTuple):
     """What ``Book.submit`` did: the order for the reference, and whether this call created it."""
 
@@ -52,11 +69,28 @@ WebhookSink = Callable[[Order], None]
 class Book:
     """Orders by (provider, reference), backed by the ledger for the money."""
 
-    def __init__(self, *, seed: int, ledger: Ledger, on_landed: WebhookSink) -> None:
+    def __init__(
+        self, *, seed: int, ledger: Ledger, on_landed: WebhookSink, journal: Callable[[Entry], None] | None = None
+    ) -> None:
         self._seed = seed
         self._ledger = ledger
         self._on_landed = on_landed
+        self._journal = journal
         self.orders: dict[tuple[str, str], Order] = {}
+
+    def restore(self, entries: Iterable[Entry]) -> None:
+        """Replay journal ``entries`` (an earlier process's facts) into the orders and the ledger, queueing no
+        webhooks and writing nothing."""
+        for entry in entries:
+            if isinstance(entry, Attempted):
+                self._ledger.attempt(entry.provider, entry.reference)
+                continue
+            order = entry.order
+            self.orders[(order.provider, order.reference)] = order
+            if order.outcome == "success":
+                self._ledger.apply(
+                    order.provider, order.reference, amount=order.amount, currency=order.currency, at=order.visible_from
+                )
 
     def get(self, provider: str, reference: str) -> Order | None:
         return self.orders.get((provider, reference))
@@ -75,6 +109,8 @@ class Book:
     ) -> Submitted:
         """A charge request reached the origin: refuse a known reference, else record (and charge) it."""
         self._ledger.attempt(provider, reference)
+        if self._journal is not None:
+            self._journal(Attempted(provider=provider, reference=reference))
         known = self.get(provider, reference)
         if known is not None:
             return Submitted(known, created=False)
@@ -92,6 +128,8 @@ class Book:
             details=dict(details or {}),
         )
         self.orders[(provider, reference)] = order
+        if self._journal is not None:
+            self._journal(Placed(order=order))
         if not decline:
             self._ledger.apply(provider, reference, amount=amount, currency=currency, at=order.visible_from)
         self._on_landed(order)

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from ._sandbox_book import Order
 from ._sandbox_faults import Fault, SandboxOperation
 from ._sandbox_http import Headers, Request, Response
+
+EXCHANGE_HEADER: Final = "x-sandbox-exchange"
+"""The response header that numbers each answer when the sandbox keeps an exchange log."""
+
+
+@dataclass
+class Exchange:
+    """One answer the sandbox sent, as its exchange log keeps it (``Sandbox(exchange_log=True)``).
+
+    ``provider``, ``operation`` and ``reference`` are empty for a request no emulated provider recognised (or one
+    refused before routing, such as a bad credential); ``fault`` is the injected fault kind, or empty."""
+
+    number: int
+    method: str
+    path: str
+    provider: str = ""
+    operation: str = ""
+    reference: str = ""
+    fault: str = ""
 
 
 class Effects(NamedTuple):

@@ -28,8 +28,10 @@ KINDS: Final = (
     "long_request",
     "late_landing",
     "decline",
+    "drip",
 )
-"""Every fault kind, in the fixed order the draw walks them (the order is part of the seeded outcome)."""
+"""Every fault kind, in the fixed order the draw walks them (the order is part of the seeded outcome). ``drip``
+came last and has no default weight, so adding it changed no earlier seed's draws."""
 
 APPLIED: Final[Mapping[str, float]] = MappingProxyType(
     {
@@ -45,11 +47,13 @@ APPLIED: Final[Mapping[str, float]] = MappingProxyType(
         "long_request": 1.0,
         "late_landing": 1.0,
         "decline": 1.0,
+        "drip": 1.0,
     }
 )
 """The chance that a *charge* meeting this fault reached the provider's origin (which applies it, or refuses it
 as a duplicate). 502: the origin may have answered before the proxy failed. 503 / 522 / 429: the request was
-refused in front of the origin. 504: the origin took the charge and was slow. A requery or poll never changes
+refused in front of the origin. 504: the origin took the charge and was slow. A drip is the origin's own answer,
+sent slowly. A requery or poll never changes
 the ledger, whatever the fault."""
 
 _CHARGE_ONLY: Final = frozenset(("long_request", "late_landing", "decline"))
@@ -82,7 +86,9 @@ class FaultPlan(msgspec.Struct, frozen=True, kw_only=True):
     ``late_landing`` and ``decline`` outside a charge) is left out of that draw and the other weights are
     renormalised, so ``rate`` stays the share of calls that meet some fault. ``pending_polls``: a long
     request answers ``REQSPONSE`` pending between 1 and this many times before ``completed``.
-    ``webhook_duplicates``: the share of webhooks the provider delivers twice.
+    ``webhook_duplicates``: the share of webhooks the provider delivers twice. ``drip`` (no default weight)
+    sends the answer's headers at once and its body in ``drip_chunks`` pieces spread over ``drip_seconds``: each
+    read is quick, the whole answer slow, so only a timeout on the whole exchange catches it.
     """
 
     rate: float = 0.3
@@ -91,6 +97,8 @@ class FaultPlan(msgspec.Struct, frozen=True, kw_only=True):
     landing_delay: timedelta = timedelta(minutes=2)
     pending_polls: int = 2
     webhook_duplicates: float = 0.2
+    drip_seconds: float = 2.0
+    drip_chunks: int = 4
 
     def __post_init__(self) -> None:
         for name in ("rate", "webhook_duplicates"):
@@ -103,8 +111,10 @@ class FaultPlan(msgspec.Struct, frozen=True, kw_only=True):
         negative = sorted(kind for kind, weight in self.weights.items() if not weight >= 0.0)
         if negative:
             raise ValueError(f"FaultPlan.weights must be >= 0, not for {negative}")
-        if self.hang_seconds < 0 or self.landing_delay < timedelta(0):
-            raise ValueError("FaultPlan.hang_seconds and landing_delay must not be negative")
+        if self.hang_seconds < 0 or self.landing_delay < timedelta(0) or self.drip_seconds < 0:
+            raise ValueError("FaultPlan.hang_seconds, landing_delay and drip_seconds must not be negative")
+        if self.drip_chunks < 1:
+            raise ValueError(f"FaultPlan.drip_chunks must be >= 1, got {self.drip_chunks}")
         if self.pending_polls < 1:
             raise ValueError(f"FaultPlan.pending_polls must be >= 1, got {self.pending_polls}")
 

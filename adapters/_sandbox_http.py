@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final, TypeAlias
@@ -96,6 +97,19 @@ async def send_broken(send: Send, response: Response) -> None:
     await send(_start(response))
     await send({"type": "http.response.body", "body": response.body[: len(response.body) // 2], "more_body": True})
     raise ConnectionBroken("sandbox fault: connection reset mid-response")
+
+
+async def send_dripping(send: Send, response: Response, *, seconds: float, chunks: int) -> None:
+    """Start ``response`` at once, then send its body in ``chunks`` pieces, one every ``seconds / chunks``."""
+    await send(_start(response))
+    body, pieces = response.body, max(1, min(chunks, len(response.body)))
+    size = -(-len(body) // pieces)
+    for index in range(pieces):
+        await asyncio.sleep(seconds / pieces)
+        last = index == pieces - 1
+        await send(
+            {"type": "http.response.body", "body": body[index * size : (index + 1) * size], "more_body": not last}
+        )
 
 
 class _DropInjectedResets(logging.Filter):

@@ -3,7 +3,9 @@
 The emulated providers refuse a second charge with a reference they know (Tranzzo ``P-409``, Rave's duplicate
 replay), so ``times_applied`` stays at most 1. The ledger still counts honestly: ``apply`` adds one every time it
 is called, and ``attempts`` counts every charge request that reached the origin, so a reconciliation can see a
-double charge if the dedup were ever bypassed.
+double charge if the dedup were ever bypassed. ``repeats`` counts the charge requests that reached the origin for a
+reference whose money had already moved: the dedup refused each of them, but a provider without one would have
+charged again, so each is a double charge the client asked for.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Ledger:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], ChargeRecord] = {}
         self._attempts: Counter[tuple[str, str]] = Counter()
+        self.repeats: Counter[tuple[str, str]] = Counter()
+        """Charge requests that reached the origin after the reference's money had moved, by (provider, reference)."""
 
     def attempt(self, provider: str, reference: str) -> int:
         """Count one charge request that reached the origin; the count so far."""
@@ -41,6 +45,7 @@ class Ledger:
         self._attempts[key] += 1
         record = self.records.get(key)
         if record is not None:
+            self.repeats[key] += 1
             self.records[key] = msgspec.structs.replace(record, attempts=self._attempts[key])
         return self._attempts[key]
 

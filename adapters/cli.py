@@ -1,4 +1,4 @@
-"""The ``payfold`` command: demo, sandbox, stats, audit, show, resolve, diagram."""
+"""The ``payfold`` command: demo, simulate, sandbox, stats, audit, show, resolve, diagram."""
 
 from __future__ import annotations
 
@@ -69,6 +69,50 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print("\n".join(render_report(report)))
     return 0 if report.mismatches == 0 and report.chain_ok and not report.unfinished else 1  # reviews are fine
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from ._simulate import render, simulate
+
+    seeds = range(args.seed, args.seed + args.seeds)
+    progress = _simulate_progress(args.seeds) if args.seeds > 1 and sys.stderr.isatty() else None
+    try:
+        report = simulate(
+            seeds, payments=args.payments, workers=args.workers, store=args.store, kill_rate=args.kill_rate,
+            keep=args.keep, progress=progress,
+        )  # fmt: skip
+    except ValueError as error:
+        print(f"payfold simulate: {error}", file=sys.stderr)
+        return 2
+    if progress is not None:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print("\n".join(render(report, show_notes=args.seeds == 1)))
+    for line in _failed_seeds(report) if args.json else ():
+        print(line, file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _simulate_progress(total: int) -> Any:
+    done, failed = [0], [0]
+
+    def progress(result: Any) -> None:
+        done[0] += 1
+        failed[0] += result.failed
+        sys.stderr.write(f"\r  {done[0]}/{total} seeds, {failed[0]} failed (seed {result.seed})")
+        sys.stderr.flush()
+
+    return progress
+
+
+def _failed_seeds(report: Any) -> list[str]:
+    from ._simulate import failure_lines
+
+    return [line for result in report.failed for line in failure_lines(report, result)]
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -160,6 +204,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--stories", action="store_true", help="only replay the three scripted stories in memory")
     demo.add_argument("--no-stories", action="store_true", help="skip the three scripted stories")
     demo.set_defaults(run=_demo)
+
+    simulate = commands.add_parser(
+        "simulate", help="the deterministic simulation: runners, store and sandbox on one virtual clock, with kills"
+    )
+    simulate.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    simulate.add_argument("--seeds", type=int, default=1, help="how many seeds from --seed on (default 1)")
+    simulate.add_argument("--payments", type=int, default=3, help="payments per seed (default 3)")
+    simulate.add_argument("--workers", type=int, default=4, help="runners on the one log (default 4)")
+    simulate.add_argument("--store", default="sqlite", help="sqlite (default) or a postgresql:// DSN")
+    simulate.add_argument("--kill-rate", type=float, default=0.5, help="chance a worker is killed (default 0.5)")
+    simulate.add_argument("--keep", metavar="DIR", help="where to keep a failing seed's SQLite log")
+    simulate.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+    simulate.set_defaults(run=_simulate)
 
     sandbox = commands.add_parser(
         "sandbox", help="serve the Tranzzo and Rave v2 emulator on loopback (options: payfold sandbox -- --help)"

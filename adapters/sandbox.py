@@ -3,8 +3,10 @@
 The app answers the URLs ``payfold.adapters.tranzzo`` and ``payfold.adapters.flutterwave`` build when their
 ``Credentials.base_url`` points at it. A ``FaultPlan`` decides, per request and reproducibly from ``seed``,
 whether the answer is the provider's own or a fault (gateway pages, 500s, 429s, hangs, resets, long requests,
-late landings, declines). The ``Ledger`` records what the sandbox really charged: reconciling a payment log
-against it is the end-to-end truth test. See docs/sandbox.md.
+late landings, drips, declines). The ``Ledger`` records what the sandbox really charged: reconciling a payment
+log against it is the end-to-end truth test. With ``journal=PATH`` the orders and the ledger are kept in a file and
+survive a restart; with ``exchange_log=True`` every answer carries a numbered ``x-sandbox-exchange`` header and
+``Sandbox.exchanges`` records it. See docs/sandbox.md.
 
 ::
 
@@ -16,6 +18,7 @@ against it is the end-to-end truth test. See docs/sandbox.md.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -25,11 +28,12 @@ import msgspec
 
 from . import flutterwave, tranzzo
 from ._sandbox_book import Book, Order
-from ._sandbox_call import Call, Effects, Provider
+from ._sandbox_call import EXCHANGE_HEADER, Call, Effects, Exchange, Provider
 from ._sandbox_faults import APPLIED, GATEWAY_KINDS, KINDS, Fault, FaultPlan, draw, rng
 from ._sandbox_http import (
     ConnectionBroken,
     Headers,
+    Message,
     Receive,
     Request,
     Response,
@@ -39,8 +43,10 @@ from ._sandbox_http import (
     quiet_injected_resets,
     read_request,
     send_broken,
+    send_dripping,
     send_response,
 )
+from ._sandbox_journal import Journal
 from ._sandbox_ledger import ChargeRecord, Ledger
 from ._sandbox_pages import gateway_page
 from ._sandbox_rave import RaveEmulator
@@ -53,9 +59,11 @@ __all__ = [
     "DEFAULT_RAVE",
     "DEFAULT_RAVE_WEBHOOK_HASH",
     "DEFAULT_TRANZZO",
+    "EXCHANGE_HEADER",
     "KINDS",
     "ChargeRecord",
     "ConnectionBroken",
+    "Exchange",
     "FaultPlan",
     "Ledger",
     "Order",
@@ -110,7 +118,10 @@ class Sandbox:
     ``clock`` is the caller's (possibly virtual) clock: late landings, ``created_at`` fields and webhook due
     times read it, never the wall clock. Credentials default to ``DEFAULT_TRANZZO`` / ``DEFAULT_RAVE``; when
     ``base_url`` is given, the ``*_credentials`` attributes carry it and ping URLs are built from it (otherwise
-    from the Host the client used).
+    from the Host the client used). ``journal``: a file that keeps the orders and the ledger across restarts
+    (replayed when the sandbox starts, appended to as charges reach the origin). ``exchange_log``: number every
+    answer (header ``x-sandbox-exchange``) and keep what it was in ``exchanges``. ``on_webhook`` is called
+    each time a callback is queued.
     """
 
     def __init__(
@@ -123,6 +134,9 @@ class Sandbox:
         rave: flutterwave.Credentials | None = None,
         base_url: str = "",
         rave_webhook_hash: str = DEFAULT_RAVE_WEBHOOK_HASH,
+        journal: str | os.PathLike[str] | None = None,
+        exchange_log: bool = False,
+        on_webhook: Callable[[], None] | None = None,
     ) -> None:
         self.seed, self.faults, self.clock, self.base_url = seed, faults or FaultPlan(), clock, base_url.rstrip("/")
         tranzzo_credentials = tranzzo or DEFAULT_TRANZZO
@@ -137,7 +151,19 @@ class Sandbox:
         self.injected: Final[Counter[str]] = Counter()
         self.requests: Final[Counter[str]] = Counter()
         """Requests routed to a provider, by ``provider:operation``."""
-        self.book: Final = Book(seed=seed, ledger=self.ledger, on_landed=self._queue_webhooks)
+        self.journal: Final = Journal(journal) if journal is not None else None
+        self.book: Final = Book(
+            seed=seed,
+            ledger=self.ledger,
+            on_landed=self._queue_webhooks,
+            journal=self.journal.write if self.journal is not None else None,
+        )
+        if self.journal is not None:
+            self.book.restore(self.journal.entries())
+        self.on_webhook = on_webhook
+        self.exchange_log: Final = exchange_log
+        self.exchanges: Final[list[Exchange]] = []
+        """The answers sent, in order (only with ``exchange_log``); ``exchanges[n - 1].number == n``."""
         self._providers: dict[str, Provider] = {
             "tranzzo": TranzzoEmulator(tranzzo_credentials, book=self.book, clock=clock, seed=seed),
             "flutterwave": RaveEmulator(
@@ -172,17 +198,28 @@ class Sandbox:
         if scope["type"] != "http":
             return
         request = await read_request(scope, receive, self.base_url)
+        exchange = None
+        if self.exchange_log:
+            exchange = Exchange(number=len(self.exchanges) + 1, method=request.method, path=request.path)
+            self.exchanges.append(exchange)
+            send = _numbered(send, exchange.number)
         for provider in self._providers.values():
             routed = provider.route(request)
             if isinstance(routed, Response):
                 await send_response(send, routed)
                 return
             if routed is not None:
-                await self._run(provider, routed, request, send)
+                if exchange is not None:
+                    exchange.provider, exchange.operation, exchange.reference = (
+                        routed.provider, routed.operation, routed.reference,
+                    )  # fmt: skip
+                await self._run(provider, routed, request, send, exchange)
                 return
         await send_response(send, json_response(404, {"message": "Not Found", "path": request.path}))
 
-    async def _run(self, provider: Provider, call: Call, request: Request, send: Send) -> None:
+    async def _run(
+        self, provider: Provider, call: Call, request: Request, send: Send, exchange: Exchange | None
+    ) -> None:
         key = (call.provider, call.reference, call.operation)
         self._attempts[key] += 1
         self.requests[f"{call.provider}:{call.operation}"] += 1
@@ -194,6 +231,8 @@ class Sandbox:
             await send_response(send, call.origin(Effects()))
             return
         self.injected[fault.kind] += 1
+        if exchange is not None:
+            exchange.fault = fault.kind
         await self._faulty(provider, call, fault, request, send)
 
     async def _faulty(self, provider: Provider, call: Call, fault: Fault, request: Request, send: Send) -> None:
@@ -216,6 +255,9 @@ class Sandbox:
             await send_response(send, answer)
         elif kind == "reset":
             await send_broken(send, call.origin(Effects()))
+        elif kind == "drip":
+            answer = call.origin(Effects())
+            await send_dripping(send, answer, seconds=self.faults.drip_seconds, chunks=self.faults.drip_chunks)
         elif kind == "decline":
             await send_response(send, call.origin(Effects(decline=True)))
         elif kind == "late_landing":
@@ -232,15 +274,34 @@ class Sandbox:
         for _ in range(2 if twice else 1):
             self._queued += 1
             self._outbox.append(_Queued(order.visible_from, self._queued, Webhook(order.provider, headers, body)))
+        if self.on_webhook is not None:
+            self.on_webhook()
 
-    def webhooks(self) -> list[tuple[str, Headers, bytes]]:
-        """Drain the callbacks due by ``clock()`` (a late landing's only once it landed), duplicates included.
+    def pending_webhooks(self) -> int:
+        """How many callbacks are queued and not drained yet (due or not)."""
+        return len(self._outbox)
+
+    def webhooks(self, *, until: datetime | None = None) -> list[tuple[str, Headers, bytes]]:
+        """Drain the callbacks due by ``clock()`` (a late landing's only once it landed), duplicates included;
+        ``until`` drains those due by another time (a later one: callbacks that arrive early).
 
         Each is a ``Webhook`` (provider, headers, body): Tranzzo's form ``data`` + ``signature`` (signed with the
         Tranzzo ``api_secret``), Rave's flat JSON with ``verif-hash: rave_webhook_hash``.
         """
-        now = self.clock()
+        now = self.clock() if until is None else until
         due = sorted((q for q in self._outbox if q.due <= now), key=lambda q: (q.due, q.seq))
         self._outbox = [q for q in self._outbox if q.due > now]
         drained: list[tuple[str, Headers, bytes]] = [q.webhook for q in due]
         return drained
+
+
+def _numbered(send: Send, number: int) -> Send:
+    """``send`` adding ``x-sandbox-exchange: number`` to the response's headers."""
+
+    async def numbered(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            header = (EXCHANGE_HEADER.encode("latin-1"), str(number).encode("latin-1"))
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return numbered
