@@ -91,7 +91,7 @@ DUE: Final = "SELECT stream, due_at FROM payfold_due WHERE due_at <= $1 ORDER BY
 LEASE: Final = """
     WITH picked AS (
         SELECT stream FROM payfold_due
-        WHERE due_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+        WHERE due_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) AND NOT (stream = ANY($5::text[]))
         ORDER BY due_at, stream LIMIT $3
         FOR UPDATE SKIP LOCKED
     )

@@ -180,10 +180,12 @@ class LeasingNodeStore(NodeStore):
         self._leased_at: datetime | None = None
         self._rounds = 0
 
-    async def lease_due(self, now: datetime, worker: str, limit: int, lease_for: timedelta) -> list[Due]:
+    async def lease_due(
+        self, now: datetime, worker: str, limit: int, lease_for: timedelta, *, exclude: Sequence[str] = ()
+    ) -> list[Due]:
         lease: Any = getattr(self._inner, "lease_due")  # noqa: B009  # only leasing stores have it
         found: list[Due] = await self._gate.run(
-            self.node, "lease_due", lambda: lease(now, worker, limit, lease_for), counted=False
+            self.node, "lease_due", lambda: lease(now, worker, limit, lease_for, exclude=exclude), counted=False
         )
         self._leased_at = None if found else now
         if found:

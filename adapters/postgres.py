@@ -115,13 +115,16 @@ class PostgresStore:
         check_utc(now, "now")
         return [Due(stream=r["stream"], at=r["due_at"]) for r in await self._pool.fetch(sql.DUE, now, limit)]
 
-    async def lease_due(self, now: datetime, worker: str, limit: int, lease_for: timedelta) -> list[Due]:
-        """Take up to ``limit`` due streams nobody holds, for ``lease_for``; other workers skip them meanwhile.
+    async def lease_due(
+        self, now: datetime, worker: str, limit: int, lease_for: timedelta, *, exclude: Sequence[str] = ()
+    ) -> list[Due]:
+        """Take up to ``limit`` due streams nobody holds, none of ``exclude``, for ``lease_for``; other workers skip
+        them meanwhile.
 
         A lease ends when it expires or when the stream's next append sets its new due time.
         """
         check_utc(now, "now")
-        rows = await self._pool.fetch(sql.LEASE, now, worker, limit, lease_for)
+        rows = await self._pool.fetch(sql.LEASE, now, worker, limit, lease_for, list(exclude))
         return sorted((Due(stream=r["stream"], at=r["due_at"]) for r in rows), key=lambda d: (d.at, d.stream))
 
     async def verify(self) -> VerifyReport:

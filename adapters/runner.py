@@ -209,7 +209,7 @@ class Runner:
                 now = self.clock.now()
                 free = self.concurrency - len(active)
                 if free > 0:
-                    for due in await self._due(now, free + len(active), skipped):
+                    for due in await self._due(now, free, skipped | set(active)):
                         if due.stream not in active and len(active) < self.concurrency:
                             active[due.stream] = asyncio.create_task(self.advance(due.stream))
                 if not active:
@@ -218,6 +218,9 @@ class Runner:
                         if until_idle:
                             break
                         await self._pause(1.0)
+                        continue
+                    if upcoming.at <= now:  # due, but leased by another worker: look again shortly, not at once
+                        await self._pause(_IDLE_POLL)
                         continue
                     await self._wait_until(upcoming.at)
                     continue
@@ -391,13 +394,15 @@ class Runner:
             self.stats.broken[stream] = str(broken)
             skipped.add(stream)
 
-    async def _due(self, now: datetime, limit: int, skipped: set[str]) -> list[Due]:
+    async def _due(self, now: datetime, limit: int, excluded: set[str]) -> list[Due]:
+        """Up to ``limit`` due streams, none of ``excluded`` (skipped, or already being advanced here: leasing
+        one of those would hold its next step away from every worker until the lease ran out)."""
         lease = getattr(self.store, "lease_due", None)
         if lease is not None:
-            found: list[Due] = await lease(now, self.worker, limit + len(skipped), self.lease_for)
+            found: list[Due] = await lease(now, self.worker, limit, self.lease_for, exclude=sorted(excluded))
         else:
-            found = await self.store.due(now, limit + len(skipped))
-        return [due for due in found if due.stream not in skipped]
+            found = await self.store.due(now, limit + len(excluded))
+        return [due for due in found if due.stream not in excluded][:limit]
 
     async def _upcoming(self, skipped: set[str]) -> Due | None:
         """The next due entry of a stream not skipped, however far ahead (None: nothing left to do)."""

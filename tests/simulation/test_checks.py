@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,7 +57,7 @@ def delivery(number: int, node: str) -> Delivery:
     return Delivery(number, node, "POST", "http://sandbox.sim/x", 0.1, 5.0)
 
 
-def test_a_reckless_resend_policy_is_caught_by_the_ledger_not_by_its_own_rules() -> None:
+def test_a_reckless_resend_policy_is_caught_by_the_ledger_not_by_its_own_rules(tmp_path: Path) -> None:
     """Resend after one not-found, at once: a late landing then meets a second charge. The oracle judges by the
     same policy, so it sees nothing wrong; the sandbox's ledger does."""
     reckless = {
@@ -66,17 +65,16 @@ def test_a_reckless_resend_policy_is_caught_by_the_ledger_not_by_its_own_rules()
         for name, module in (("tranzzo", tranzzo), ("flutterwave", flutterwave))
     }
     for seed in range(60):
-        result = run_seed(seed, Settings(policies=reckless))
+        result = run_seed(seed, Settings(policies=reckless), keep=str(tmp_path))
         if result.double_charges:
             break
     assert result.double_charges > 0 and result.failed
     assert any(story.startswith("double charge:") for story in result.stories)
     kept = Path(result.kept)  # a failing seed keeps its log for payfold audit / show
-    assert kept.name == "log.db" and kept.exists()
-    shutil.rmtree(kept.parent)
+    assert kept.name == "log.db" and kept.exists() and kept.parent.parent == tmp_path
 
 
-def test_answers_the_log_never_got_are_counted_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_answers_the_log_never_got_are_counted_lost(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A store that silently drops every requery answer: each one the network delivered is a lost answer."""
     append_many = _simulate_store.NodeStore.append_many
 
@@ -85,7 +83,7 @@ def test_answers_the_log_never_got_are_counted_lost(monkeypatch: pytest.MonkeyPa
         return await append_many(self, kept)
 
     monkeypatch.setattr(_simulate_store.NodeStore, "append_many", lossy)
-    result = run_seed(3, Settings(horizon=timedelta(hours=1)))
+    result = run_seed(3, Settings(horizon=timedelta(hours=1)), keep=str(tmp_path))
     assert result.lost_answers > 0 and result.failed
     assert any(story.startswith("lost answer: exchange") and "requery" in story for story in result.stories)
 

@@ -172,3 +172,16 @@ async def test_a_tailing_reader_never_skips_a_commit(pg_dsn: str) -> None:
         assert seen == list(range(1, 6 * 25 * 2 + 1))
     finally:
         await store.close()
+
+
+async def test_a_worker_never_leases_a_stream_it_is_already_advancing(pg_dsn: str) -> None:
+    """Leasing its own active stream would keep that stream's next step from every worker until the lease ran out."""
+    store = await PostgresStore.open(pg_dsn)
+    try:
+        for stream in ("p1", "p2"):
+            await store.append(stream, [created(stream)], expected_version=0, due=T0)
+        leased = await store.lease_due(T0, "w1", 10, timedelta(hours=1), exclude=["p1"])
+        assert [d.stream for d in leased] == ["p2"]
+        assert [d.stream for d in await store.lease_due(T0, "w2", 10, timedelta(hours=1))] == ["p1"]
+    finally:
+        await store.close()
