@@ -13,6 +13,7 @@ from payfold.testing import (
     check_due_times,
     check_failed_only_on_evidence,
     check_fold,
+    check_history,
     check_machine_agrees,
     check_no_double_charge,
     check_requery_after_poll_completed,
@@ -36,52 +37,61 @@ FAST = Policy(
 
 policies = st.sampled_from([DEFAULT_POLICY, TRANZZO_LIKE, FAST])
 HISTORIES = examples(3_000)
+"""Histories for the one walk that judges every invariant at once (``check_history``)."""
+EACH = examples(500)
+"""Histories for each invariant on its own (each failure then names its invariant in the test's name)."""
 
 
 @settings(max_examples=HISTORIES)
+@given(st.data(), policies)
+def test_2_to_7_every_invariant_in_one_walk_of_the_oracle(data: st.DataObject, policy: Policy) -> None:
+    check_history(data.draw(histories(policy)), policy)
+
+
+@settings(max_examples=examples(1_000))
 @given(histories())
 def test_1_fold_is_total_deterministic_and_incremental(history: list[Event]) -> None:
     check_fold(history)
 
 
-@settings(max_examples=examples(1_000))
+@settings(max_examples=examples(500))
 @given(table_walks())
 def test_1_fold_is_total_over_every_walk_of_the_table(history: list[Event]) -> None:
     check_fold(history)
     check_verdicts_absorbing(history)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_2_failed_only_on_evidence_never_on_ambiguity(data: st.DataObject, policy: Policy) -> None:
-    check_failed_only_on_evidence(data.draw(histories(policy)))
+    check_failed_only_on_evidence(data.draw(histories(policy)), policy)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_3_settled_only_on_an_exact_confirmation(data: st.DataObject, policy: Policy) -> None:
-    check_settled_only_on_confirmation(data.draw(histories(policy)))
+    check_settled_only_on_confirmation(data.draw(histories(policy)), policy)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_4_verdicts_are_absorbing(data: st.DataObject, policy: Policy) -> None:
-    check_verdicts_absorbing(data.draw(histories(policy)))
+    check_verdicts_absorbing(data.draw(histories(policy)), policy)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_5_no_resend_of_a_charge_whose_outcome_is_unknown(data: st.DataObject, policy: Policy) -> None:
     check_no_double_charge(data.draw(histories(policy)), policy)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_6_due_times_follow_the_history_and_the_ambiguity_minimum(data: st.DataObject, policy: Policy) -> None:
     check_due_times(data.draw(histories(policy)), policy)
 
 
-@settings(max_examples=HISTORIES)
+@settings(max_examples=EACH)
 @given(st.data(), policies)
 def test_7_requery_after_poll_completed(data: st.DataObject, policy: Policy) -> None:
     check_requery_after_poll_completed(data.draw(histories(policy)), policy)
