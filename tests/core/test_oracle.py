@@ -15,7 +15,6 @@ from payfold import (
     Event,
     LongRequestStarted,
     NotProcessed,
-    OutcomeUnknown,
     Payment,
     PaymentFailed,
     PaymentSettled,
@@ -25,7 +24,6 @@ from payfold import (
     RequeryConfirmed,
     RequeryDeclined,
     RequeryFailed,
-    RequeryNotFound,
     RequestSent,
     ReviewRequired,
     SendCharge,
@@ -45,27 +43,10 @@ from payfold.testing import (
     seconds,
     wire,
 )
+from tests._events import charge, not_found, requery, timeout
 
 POLICY = Policy(jitter=0.0, ambiguity_delay=timedelta(seconds=60), not_found_grace=timedelta(minutes=10))
 Check = Callable[[Sequence[Event], Policy], None]
-
-
-def charge(at: float, attempt: int = 1) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="charge", attempt=attempt)
-
-
-def requery(at: float) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="requery")
-
-
-def timeout(at: float) -> OutcomeUnknown:
-    return OutcomeUnknown(
-        at=seconds(at), wire=wire("charge", seconds(at), status=None, error="timeout"), cause="timeout"
-    )
-
-
-def not_found(at: float) -> RequeryNotFound:
-    return RequeryNotFound(at=seconds(at), wire=wire("requery", seconds(at), status=404))
 
 
 def failed_requery(at: float) -> RequeryFailed:

@@ -13,7 +13,6 @@ from payfold import (
     Conclude,
     Event,
     NotProcessed,
-    OutcomeUnknown,
     PaymentFailed,
     Requery,
     RequeryFailed,
@@ -28,23 +27,10 @@ from payfold import (
 )
 from payfold.adapters import tranzzo
 from payfold.testing import check_history, created, given, seconds, wire
+from tests._events import charge, requery, timeout
 
 TRANZZO = tranzzo.POLICY
 NGINX_503 = b"<html><head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>"
-
-
-def charge(at: float, attempt: int = 1) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="charge", attempt=attempt)
-
-
-def requery(at: float, attempt: int) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="requery", attempt=attempt)
-
-
-def timeout(at: float) -> OutcomeUnknown:
-    return OutcomeUnknown(
-        at=seconds(at), wire=wire("charge", seconds(at), status=None, error="timeout"), cause="timeout"
-    )
 
 
 def not_found(at: float) -> RequeryNotFound:

@@ -7,40 +7,20 @@ from payfold import (
     ChargeRejected,
     Event,
     NotProcessed,
-    OutcomeUnknown,
     PaymentFailed,
     PaymentSettled,
     Policy,
     RequeryConfirmed,
     RequeryDeclined,
     RequeryFailed,
-    RequeryNotFound,
-    RequestSent,
 )
 from payfold.adapters import tranzzo
 from payfold.testing import created, seconds, wire
+from tests._events import charge, not_found, requery, timeout
 from tests.stories._machine import tally
 
 POLICY: Policy = tranzzo.POLICY  # 3 not-found answers, 10 minutes of grace
 MINUTE = 60
-
-
-def charge(at: float) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="charge")
-
-
-def requery(at: float) -> RequestSent:
-    return RequestSent(at=seconds(at), operation="requery")
-
-
-def timeout(at: float) -> OutcomeUnknown:
-    return OutcomeUnknown(
-        at=seconds(at), wire=wire("charge", seconds(at), status=None, error="timeout"), cause="timeout"
-    )
-
-
-def not_found(at: float) -> RequeryNotFound:
-    return RequeryNotFound(at=seconds(at), wire=wire("requery", seconds(at), status=404))
 
 
 def requery_503(at: float) -> RequeryFailed:
