@@ -5,6 +5,6 @@ stores, the runner, the sandbox and the CLI are the only modules that do I/O. Im
 none of them.
 """
 
-from ._http import HttpRequest
+from payfold.adapters.wire.request import HttpRequest
 
 __all__ = ["HttpRequest"]

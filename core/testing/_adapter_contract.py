@@ -345,7 +345,7 @@ class AdapterContract:
 
     def check_redacted(self, wire: Wire, event: Event) -> None:
         """No planted secret and no original PAN survive; an innocent body is kept byte for byte (scrubbed)."""
-        from payfold.adapters._redact import SECRET_FIELDS, redact_json, scrub_pans
+        from payfold.adapters.wire.redact import SECRET_FIELDS, redact_json, scrub_pans
 
         assert isinstance(event, ProviderAnswer)
         kept = event.wire

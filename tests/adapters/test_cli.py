@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from payfold import OutcomeUnknown, PaymentSettled, Requery, RequestSent, Status
-from payfold.adapters._stories import play, stories
 from payfold.adapters.cli import diagram_page, main
+from payfold.adapters.cli._stories import play, stories
 
 
 def test_demo_prints_three_stories_each_ending_settled(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payfold.adapters._gateway import origin_never_reached, parse_json, recognize
+from payfold.adapters.wire.gateway import origin_never_reached, parse_json, recognize
 from tests._settings import examples
 
 CRLF = "\r\n"

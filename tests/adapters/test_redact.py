@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payfold import Wire
-from payfold.adapters._redact import (
+from payfold.adapters.wire.redact import (
     REDACTED,
     SECRET_FIELDS,
     SECRET_HEADERS,

@@ -33,8 +33,9 @@ from payfold import (
     tag_of,
 )
 from payfold._wire import OPERATIONS
-from payfold.adapters import _gateway, flutterwave, generic, tranzzo
-from payfold.adapters._redact import REDACTED
+from payfold.adapters import flutterwave, generic, tranzzo
+from payfold.adapters.wire import gateway as _gateway
+from payfold.adapters.wire.redact import REDACTED
 from payfold.testing._adapter_contract import ALLOWED_TAGS, luhn_pans
 from tests._settings import examples
 
@@ -43,7 +44,7 @@ AT: Final = T0 + timedelta(seconds=2)
 """Every wire here is answered at ``AT``; an HTTP date is read against it, never against the clock."""
 
 LIMIT: Final = 1 << 20
-"""The documented body limit (``payfold.adapters._gateway.MAX_BODY``)."""
+"""The documented body limit (``payfold.adapters.wire.gateway.MAX_BODY``)."""
 MARKER: Final = re.compile(rb"\.\.\.\[payfold: body cut at 1048576 of ([0-9]+) bytes\]\Z")
 BIG: Final = 10 * 1000 * 1000
 MAX_MARKER: Final = len(b"...[payfold: body cut at 1048576 of 99999999999999 bytes]")

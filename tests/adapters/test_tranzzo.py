@@ -30,7 +30,7 @@ from payfold import (
     tag_of,
 )
 from payfold.adapters import tranzzo
-from payfold.adapters._redact import REDACTED
+from payfold.adapters.wire.redact import REDACTED
 from payfold.testing import AdapterContract
 from tests._settings import examples
 

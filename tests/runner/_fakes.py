@@ -15,9 +15,9 @@ import pytest
 
 from payfold import EventStore, PaymentCreated, Policy
 from payfold.adapters import tranzzo
-from payfold.adapters.clock import Clock, VirtualClock
-from payfold.adapters.memory import MemoryStore
 from payfold.adapters.runner import Provider, ProviderAdapter, Runner
+from payfold.adapters.runner.clock import Clock, VirtualClock
+from payfold.adapters.stores.memory import MemoryStore
 from payfold.testing import T0
 
 CREDENTIALS = tranzzo.Credentials(pos_id="pos", api_key="k", api_secret="s", endpoints_key="e", base_url="http://tz")

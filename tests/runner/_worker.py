@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from payfold import EventStore, Policy
 from payfold.adapters import flutterwave, tranzzo
-from payfold.adapters.clock import ScaledClock
 from payfold.adapters.runner import Provider, Runner
+from payfold.adapters.runner.clock import ScaledClock
 from payfold.adapters.sandbox import DEFAULT_RAVE, DEFAULT_RAVE_WEBHOOK_HASH, DEFAULT_TRANZZO
 
 EPOCH = datetime(2026, 6, 1, tzinfo=UTC)
@@ -49,10 +49,10 @@ def providers(url: str) -> dict[str, Provider]:
 async def open_store(db: str) -> EventStore:
     """The store at ``db``: a PostgreSQL database for a ``postgresql://`` DSN, else a SQLite file."""
     if db.startswith("postgresql://"):
-        from payfold.adapters.postgres import PostgresStore
+        from payfold.adapters.stores.postgres import PostgresStore
 
         return await PostgresStore.open(db)
-    from payfold.adapters.sqlite import SqliteStore
+    from payfold.adapters.stores.sqlite import SqliteStore
 
     return await SqliteStore.open(db)
 

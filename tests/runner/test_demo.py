@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from payfold.adapters._demo import render, run_demo
-from payfold.adapters._report import audit, operation_stats, streams
 from payfold.adapters.cli import main, policy_of
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.cli._demo import render, run_demo
+from payfold.adapters.cli._report import audit, operation_stats, streams
+from payfold.adapters.stores.sqlite import SqliteStore
 
 
 async def test_demo_reconciles_with_zero_mismatches_and_a_verified_chain(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from payfold import PaymentCreated, RequestSent, Status, fold
-from payfold.adapters.clock import ScaledClock
 from payfold.adapters.runner import Runner
+from payfold.adapters.runner.clock import ScaledClock
 from payfold.adapters.sandbox import FaultPlan, Sandbox, served
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.stores.sqlite import SqliteStore
 from tests.runner._worker import EPOCH, FAST, SPEED, open_store, providers
 
 

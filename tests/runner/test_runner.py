@@ -18,7 +18,7 @@ from payfold import (
     Status,
     fold,
 )
-from payfold.adapters.memory import MemoryStore
+from payfold.adapters.stores.memory import MemoryStore
 from payfold.testing import T0
 from tests.runner._fakes import NGINX_502, ScriptedTranzzo, created, paid, runner_for
 

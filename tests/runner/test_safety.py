@@ -35,11 +35,11 @@ from payfold import (
 )
 from payfold._store import AppendResult
 from payfold.adapters import tranzzo
-from payfold.adapters._http import HttpRequest
-from payfold.adapters.clock import VirtualClock
-from payfold.adapters.memory import MemoryStore
 from payfold.adapters.runner import CONFLICT_RETRIES, StreamBroken
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.runner.clock import VirtualClock
+from payfold.adapters.stores.memory import MemoryStore
+from payfold.adapters.stores.sqlite import SqliteStore
+from payfold.adapters.wire.request import HttpRequest
 from payfold.testing import T0
 from tests.runner._fakes import (
     FrozenClock,

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from payfold import LongRequestStarted, Poll, tag_of
-from payfold.adapters._sandbox_faults import KINDS, draw, eligible
 from payfold.adapters.sandbox import FaultPlan
+from payfold.adapters.sandbox._faults import KINDS, draw, eligible
 
 from ._drive import T0, payment, rig
 

@@ -24,8 +24,8 @@ from payfold import (
     RequeryFailed,
     RequeryNotFound,
 )
-from payfold.adapters._sandbox_faults import draw
 from payfold.adapters.sandbox import FaultPlan
+from payfold.adapters.sandbox._faults import draw
 
 from ._drive import payment, rig
 

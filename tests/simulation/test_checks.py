@@ -21,18 +21,19 @@ from payfold import (
     Wire,
 )
 from payfold._store import AppendResult, StreamAppend
-from payfold.adapters import _simulate_store, flutterwave, tranzzo
-from payfold.adapters._sandbox_call import EXCHANGE_HEADER, Exchange
-from payfold.adapters._sandbox_ledger import Ledger
-from payfold.adapters._simulate_checks import (
+from payfold.adapters import flutterwave, tranzzo
+from payfold.adapters.sandbox._call import EXCHANGE_HEADER, Exchange
+from payfold.adapters.sandbox._ledger import Ledger
+from payfold.adapters.simulate import Settings, policy_for, run_seed
+from payfold.adapters.simulate import _store as _simulate_store
+from payfold.adapters.simulate._checks import (
     SeedResult,
     check_answers,
     check_money,
     check_rules,
     check_timeliness,
 )
-from payfold.adapters._simulate_net import Delivery
-from payfold.adapters.simulate import Settings, policy_for, run_seed
+from payfold.adapters.simulate._net import Delivery
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from payfold.adapters import _simulate
 from payfold.adapters.cli import main
 from payfold.adapters.simulate import SeedResult, Settings, SimulationReport, render
+from payfold.adapters.simulate import _run as _simulate
 
 REQUIRED = ("seeds", "payments", "double_charges", "lost_answers", "resend_violations", "ledger_mismatches")
 

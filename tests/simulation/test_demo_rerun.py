@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from payfold.adapters._demo import journal_path, render, run_demo
+from payfold.adapters.cli._demo import journal_path, render, run_demo
 
 
 async def test_a_second_demo_run_into_the_same_db_reconciles_honestly(tmp_path: Path) -> None:

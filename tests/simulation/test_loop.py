@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from payfold.adapters._simulate_store import Gate, Killed, Node, node_store
 from payfold.adapters.simulate import SimClock, SimLoop
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.simulate._store import Gate, Killed, Node, node_store
+from payfold.adapters.stores.sqlite import SqliteStore
 
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from payfold import Event, PaymentCreated, RequestSent, encode, event_id
 from payfold._store import StreamAppend
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.stores.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

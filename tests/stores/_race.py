@@ -41,11 +41,11 @@ async def race(store: EventStore, worker: int, count: int) -> int:
 async def _main(kind: str, target: str, worker: int, count: int) -> None:
     store: EventStore
     if kind == "sqlite":
-        from payfold.adapters.sqlite import SqliteStore
+        from payfold.adapters.stores.sqlite import SqliteStore
 
         store = await SqliteStore.open(target)
     else:
-        from payfold.adapters.postgres import PostgresStore
+        from payfold.adapters.stores.postgres import PostgresStore
 
         store = await PostgresStore.open(target, max_size=2)
     try:

@@ -6,7 +6,7 @@ from typing import Any
 
 from payfold import SCHEMA_VERSION, encode, event_id
 from payfold._store import EventStore, Problem
-from payfold.adapters._chain import link
+from payfold.adapters.stores._chain import link
 from payfold.testing._store_contract import created, sent, unknown
 
 

@@ -29,8 +29,8 @@ from payfold import (
     fold,
 )
 from payfold._store import EventStore, StreamAppend
-from payfold.adapters.postgres import PostgresStore
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.stores.postgres import PostgresStore
+from payfold.adapters.stores.sqlite import SqliteStore
 from tests._postgres import PostgresServer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

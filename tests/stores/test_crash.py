@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.stores.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 50

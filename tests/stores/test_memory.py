@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from payfold._store import EventStore
-from payfold.adapters.memory import MemoryStore
+from payfold.adapters.stores.memory import MemoryStore
 from payfold.testing import EventStoreContract
 
 

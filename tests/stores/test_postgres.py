@@ -11,8 +11,8 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from payfold._store import EventStore, StoreFormatError, StreamAppend
-from payfold.adapters import _postgres_sql, postgres
-from payfold.adapters.postgres import PostgresStore
+from payfold.adapters.stores import _postgres_sql, postgres
+from payfold.adapters.stores.postgres import PostgresStore
 from payfold.testing import EventStoreContract
 from payfold.testing._store_contract import T0, created, sent
 

@@ -11,8 +11,8 @@ import pytest
 
 from payfold import SCHEMA_VERSION, ConcurrencyConflict, UnreadableEvent
 from payfold._store import EventStore, StoreCorrupt, StoreFormatError, StreamAppend
-from payfold.adapters import _sqlite_schema
-from payfold.adapters.sqlite import SqliteStore
+from payfold.adapters.stores import _sqlite_schema
+from payfold.adapters.stores.sqlite import SqliteStore
 from payfold.testing import EventStoreContract
 from payfold.testing._store_contract import T0, created, sent, unknown
 

@@ -1,0 +1,275 @@
+"""The ``payfold`` command: demo, simulate, sandbox, stats, audit, show, resolve, diagram."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from payfold import DEFAULT_POLICY, PayfoldError, Policy
+
+
+def diagram_page() -> str:
+    """docs/state-machine.md: the Mermaid diagram rendered by ``transitions`` from the declaration."""
+    from payfold import mermaid
+
+    return (
+        "# The payment machine\n\n"
+        "Generated from `payfold._machine.DECLARATION` by `payfold diagram --write docs/state-machine.md`; "
+        "`tests/core/test_machine.py` fails when this page differs from a fresh render.\n\n"
+        "```mermaid\n" + mermaid() + "```\n"
+    )
+
+
+def policy_of(provider: str) -> Policy:
+    """The documented policy of a provider payfold ships an adapter for (the default policy otherwise)."""
+    from payfold.adapters import flutterwave, tranzzo
+
+    return {"tranzzo": tranzzo.POLICY, "flutterwave": flutterwave.POLICY}.get(provider, DEFAULT_POLICY)
+
+
+async def _open(db: str) -> Any:
+    from payfold.adapters.cli._report import require_file
+
+    if db.startswith(("postgres://", "postgresql://")):
+        from payfold.adapters.stores.postgres import PostgresStore
+
+        return await PostgresStore.open(db)
+    require_file(db)
+    from payfold.adapters.stores.sqlite import SqliteStore
+
+    return await SqliteStore.open(db)
+
+
+def _print_stories() -> None:
+    from payfold.adapters.cli._stories import render, stories
+
+    for index, story in enumerate(stories(), start=1):
+        print(("\n" if index > 1 else "") + f"Story {index}. ", end="")
+        for line in render(story):
+            print(line)
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    if not args.no_stories:
+        _print_stories()
+    if args.stories:
+        return 0
+    from payfold.adapters.cli._demo import render as render_report
+    from payfold.adapters.cli._demo import run_demo
+
+    if not args.no_stories:
+        print(f"\nNow {args.payments} payments through the sandbox on loopback, under injected faults:")
+    report = asyncio.run(
+        run_demo(payments=args.payments, db=args.db, seed=args.seed, fault_rate=args.fault_rate, progress=True)
+    )
+    print("\n".join(render_report(report)))
+    return 0 if report.mismatches == 0 and report.chain_ok and not report.unfinished else 1  # reviews are fine
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from payfold.adapters.simulate._run import render, simulate
+
+    seeds = range(args.seed, args.seed + args.seeds)
+    progress = _simulate_progress(args.seeds) if args.seeds > 1 and sys.stderr.isatty() else None
+    try:
+        report = simulate(
+            seeds, payments=args.payments, workers=args.workers, store=args.store, kill_rate=args.kill_rate,
+            keep=args.keep, progress=progress,
+        )  # fmt: skip
+    except ValueError as error:
+        print(f"payfold simulate: {error}", file=sys.stderr)
+        return 2
+    if progress is not None:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print("\n".join(render(report, show_notes=args.seeds == 1)))
+    for line in _failed_seeds(report) if args.json else ():
+        print(line, file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _simulate_progress(total: int) -> Any:
+    done, failed = [0], [0]
+
+    def progress(result: Any) -> None:
+        done[0] += 1
+        failed[0] += result.failed
+        sys.stderr.write(f"\r  {done[0]}/{total} seeds, {failed[0]} failed (seed {result.seed})")
+        sys.stderr.flush()
+
+    return progress
+
+
+def _failed_seeds(report: Any) -> list[str]:
+    from payfold.adapters.simulate._run import failure_lines
+
+    return [line for result in report.failed for line in failure_lines(report, result)]
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from payfold.adapters.sandbox import main as sandbox_main
+
+    status: int = sandbox_main(args.options)
+    return status
+
+
+async def _stats(args: argparse.Namespace) -> int:
+    from payfold.adapters.cli._report import operation_stats, render_stats, streams
+
+    store = await _open(args.db)
+    try:
+        for line in render_stats(operation_stats(await streams(store))):
+            print(line)
+    finally:
+        await store.close()
+    return 0
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    from payfold.adapters.cli._report import audit, streams
+
+    store = await _open(args.db)
+    try:
+        result = audit(await streams(store), await store.verify(), policy_of)
+    finally:
+        await store.close()
+    chain = result.chain
+    print(f"hash chain: {'verified' if chain.ok else 'BROKEN'} ({chain.streams} streams, {chain.events} events)")
+    for problem in chain.problems:
+        print(f"  {problem.stream} v{problem.version} (position {problem.position}): {problem.kind}: {problem.detail}")
+    print("payments: " + ", ".join(f"{status} {n}" for status, n in sorted(result.statuses.items())))
+    print(f"invariants: {'hold' if not result.violations else f'{len(result.violations)} violations'}")
+    for violation in result.violations:
+        print(f"  {violation}")
+    return 0 if result.ok else 1
+
+
+async def _show(args: argparse.Namespace) -> int:
+    from payfold.adapters.cli._report import story_lines
+
+    store = await _open(args.db)
+    try:
+        events = await store.read(args.payment)
+    finally:
+        await store.close()
+    if not events:
+        print(f"no payment {args.payment!r} in {args.db}", file=sys.stderr)
+        return 2
+    print(f"{args.payment} ({events[0].provider})")
+    for line in story_lines(events, policy_of(events[0].provider)):
+        print(line)
+    return 0
+
+
+async def _resolve(args: argparse.Namespace) -> int:
+    from payfold import FailedManually, SettledManually, evolve, fold
+
+    store = await _open(args.db)
+    try:
+        events = await store.read(args.payment)
+        if not events:
+            print(f"no payment {args.payment!r} in {args.db}", file=sys.stderr)
+            return 2
+        state = fold(events)
+        at = max(datetime.now(UTC), state.last_at)
+        kind = SettledManually if args.outcome == "settled" else FailedManually
+        decision = kind(at=at, operator=args.operator, note=args.note)
+        after = evolve(state, decision)  # IllegalTransition when a verdict is already recorded
+        await store.append(args.payment, [decision], state.version, due=None)
+    finally:
+        await store.close()
+    print(f"{args.payment}: {state.status.value} -> {after.status.value} by {args.operator}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``payfold`` command."""
+    parser = argparse.ArgumentParser(prog="payfold", description="An event-sourced payment state machine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="drive payments through the sandbox under injected faults")
+    demo.add_argument("--payments", type=int, default=1000, help="how many payments (default 1000)")
+    demo.add_argument("--db", help="the SQLite file to write (default: a new temporary file)")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the sandbox's faults and the amounts")
+    demo.add_argument("--fault-rate", type=float, default=0.35, help="share of provider calls faulted")
+    demo.add_argument("--stories", action="store_true", help="only replay the three scripted stories in memory")
+    demo.add_argument("--no-stories", action="store_true", help="skip the three scripted stories")
+    demo.set_defaults(run=_demo_command)
+
+    simulate = commands.add_parser(
+        "simulate", help="the deterministic simulation: runners, store and sandbox on one virtual clock, with kills"
+    )
+    simulate.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    simulate.add_argument("--seeds", type=int, default=1, help="how many seeds from --seed on (default 1)")
+    simulate.add_argument("--payments", type=int, default=3, help="payments per seed (default 3)")
+    simulate.add_argument("--workers", type=int, default=4, help="runners on the one log (default 4)")
+    simulate.add_argument("--store", default="sqlite", help="sqlite (default) or a postgresql:// DSN")
+    simulate.add_argument("--kill-rate", type=float, default=0.5, help="chance a worker is killed (default 0.5)")
+    simulate.add_argument("--keep", metavar="DIR", help="where to keep a failing seed's SQLite log")
+    simulate.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+    simulate.set_defaults(run=_simulate)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="serve the Tranzzo and Rave v2 emulator on loopback (options: payfold sandbox -- --help)"
+    )
+    sandbox.add_argument("options", nargs=argparse.REMAINDER, help="--host --port --seed --rate --kinds --hang")
+    sandbox.set_defaults(run=_sandbox)
+
+    for name, handler, text in (
+        ("stats", _stats, "error rates, latency percentiles and outcomes per provider and operation"),
+        ("audit", _audit, "verify the hash chain, replay every payment and check the invariants"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("db", help="a SQLite file or a postgresql:// DSN")
+        command.set_defaults(run=lambda args, handler=handler: asyncio.run(handler(args)))
+
+    show = commands.add_parser("show", help="one payment's events, statuses and next step")
+    show.add_argument("db")
+    show.add_argument("payment")
+    show.set_defaults(run=lambda args: asyncio.run(_show(args)))
+
+    resolve = commands.add_parser("resolve", help="record an operator's decision on a payment under review")
+    resolve.add_argument("db")
+    resolve.add_argument("payment")
+    resolve.add_argument("outcome", choices=("settled", "failed"))
+    resolve.add_argument("--operator", required=True, help="who decided")
+    resolve.add_argument("--note", default="", help="why")
+    resolve.set_defaults(run=lambda args: asyncio.run(_resolve(args)))
+
+    diagram = commands.add_parser("diagram", help="print the state diagram (Mermaid) rendered from the machine")
+    diagram.add_argument("--write", metavar="PATH", help="write the docs page to PATH instead of printing it")
+    diagram.set_defaults(run=_diagram)
+
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except BrokenPipeError:  # the reader went away (``payfold demo | head``): not an error
+        sys.stderr.close()
+        return 0
+    except (PayfoldError, FileNotFoundError, KeyError) as error:
+        print(f"payfold {args.command}: {error}", file=sys.stderr)
+        return 2
+    return status
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    page = diagram_page()
+    if args.write:
+        Path(args.write).write_text(page)
+        print(f"wrote {args.write}")
+    else:
+        sys.stdout.write(page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

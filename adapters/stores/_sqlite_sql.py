@@ -1,0 +1,100 @@
+"""The SQLite store's transactions and queries, as plain functions run on aiosqlite's thread (one call each)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from payfold import Event, decode
+from payfold._store import AppendResult, Due, Record, VerifyReport
+from payfold.adapters.stores import _chain, _plan
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_COLUMNS: Final = "position, stream, version, tag, schema_version, id, hash, data"
+_INSERT: Final = (
+    "INSERT INTO payfold_events (stream, version, tag, schema_version, id, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_HEAD: Final = "SELECT version, hash FROM payfold_events WHERE stream = ? ORDER BY version DESC LIMIT 1"
+_STORED: Final = "SELECT version FROM payfold_events WHERE stream = ? AND id = ?"
+_SET_DUE: Final = (
+    "INSERT INTO payfold_due (stream, due_at) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET due_at = excluded.due_at"
+)
+
+
+def micros(at: datetime) -> int:
+    """``at`` as integer microseconds since the epoch (sortable)."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendResult]:
+    """Check, plan and commit ``items`` in one IMMEDIATE transaction (the whole append, one thread hop)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        streams, ids = _plan.wanted(items)
+        heads: dict[str, _plan.Head] = {}
+        for stream in streams:
+            head = conn.execute(_HEAD, (stream,)).fetchone()
+            if head is not None:
+                heads[stream] = (head[0], head[1])
+        stored = {}
+        for key in ids:
+            found = conn.execute(_STORED, key).fetchone()
+            if found is not None:
+                stored[key] = found[0]
+        planned = _plan.plan(items, heads, stored)
+        conn.executemany(
+            _INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in planned.rows]
+        )
+        clear = [(stream,) for stream, at in planned.due.items() if at is None]
+        conn.executemany("DELETE FROM payfold_due WHERE stream = ?", clear)
+        conn.executemany(_SET_DUE, [(s, micros(at)) for s, at in planned.due.items() if at is not None])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return planned.results
+
+
+def read_records(conn: sqlite3.Connection, stream: str, after_version: int) -> list[Record]:
+    """The records of ``stream`` after ``after_version``."""
+    sql = f"SELECT {_COLUMNS} FROM payfold_events WHERE stream = ? AND version > ? ORDER BY version"
+    return [_plan.record(row) for row in conn.execute(sql, (stream, after_version))]
+
+
+def read_events(conn: sqlite3.Connection, stream: str) -> list[Event]:
+    """The decoded events of ``stream`` (decoded on this thread: no record objects in between)."""
+    sql = "SELECT data, schema_version FROM payfold_events WHERE stream = ? ORDER BY version"
+    return [decode(data, schema_version) for data, schema_version in conn.execute(sql, (stream,))]
+
+
+def version(conn: sqlite3.Connection, stream: str) -> int:
+    """The head version of ``stream``."""
+    row = conn.execute("SELECT max(version) FROM payfold_events WHERE stream = ?", (stream,)).fetchone()
+    return int(row[0] or 0)
+
+
+def read_batch(conn: sqlite3.Connection, after_position: int, limit: int) -> list[Record]:
+    """Up to ``limit`` records after ``after_position``, in commit order."""
+    sql = f"SELECT {_COLUMNS} FROM payfold_events WHERE position > ? ORDER BY position LIMIT ?"
+    return [_plan.record(row) for row in conn.execute(sql, (after_position, limit))]
+
+
+def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Due]:
+    """Streams due at or before ``now``, earliest first."""
+    sql = "SELECT stream, due_at FROM payfold_due WHERE due_at <= ? ORDER BY due_at, stream LIMIT ?"
+    return [Due(stream=s, at=_EPOCH + at * _MICROSECOND) for s, at in conn.execute(sql, (micros(now), limit))]
+
+
+def verify(conn: sqlite3.Connection) -> VerifyReport:
+    """Walk the whole log in (stream, version) order with a streaming cursor (bounded memory)."""
+    cursor = conn.execute(f"SELECT {_COLUMNS} FROM payfold_events ORDER BY stream, version")
+
+    def records() -> Iterator[Record]:
+        while rows := cursor.fetchmany(1000):
+            yield from map(_plan.record, rows)
+
+    return _chain.check(records())

@@ -1,0 +1,93 @@
+"""MemoryStore: the reference event store, kept in process memory. Same contract as the durable stores."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+
+from payfold import Event
+from payfold._store import AppendResult, Due, Record, StreamAppend, VerifyReport
+from payfold.adapters.stores import _chain, _plan
+
+
+class MemoryStore:
+    """An event store in a dict; nothing survives the process. Useful in tests and as the reference."""
+
+    def __init__(self) -> None:
+        self._log: list[Record] = []
+        self._streams: dict[str, list[Record]] = {}
+        self._ids: dict[tuple[str, str], int] = {}
+        self._due: dict[str, datetime] = {}
+        self._lock = asyncio.Lock()
+
+    async def append(
+        self, stream: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> AppendResult:
+        """Append ``events`` to ``stream`` if it is at ``expected_version``; set its next due time."""
+        results = await self.append_many(
+            [StreamAppend(stream=stream, events=events, expected_version=expected_version, due=due)]
+        )
+        return results[0]
+
+    async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
+        """Append to many streams at once (all or nothing)."""
+        items = _plan.prepare(appends)
+        async with self._lock:
+            streams, _ = _plan.wanted(items)
+            heads = {s: (len(self._streams[s]), self._streams[s][-1].hash) for s in streams if self._streams.get(s)}
+            planned = _plan.plan(items, heads, self._ids)
+            for row in planned.rows:
+                record = Record(
+                    position=len(self._log) + 1,
+                    stream=row.stream,
+                    version=row.version,
+                    tag=row.tag,
+                    schema_version=row.schema_version,
+                    id=row.id,
+                    hash=row.hash,
+                    data=row.data,
+                )
+                self._log.append(record)
+                self._streams.setdefault(row.stream, []).append(record)
+                self._ids[(row.stream, row.id)] = row.version
+            for stream, at in planned.due.items():
+                if at is None:
+                    self._due.pop(stream, None)
+                else:
+                    self._due[stream] = at
+            return planned.results
+
+    async def read(self, stream: str) -> list[Event]:
+        """The events of ``stream`` in version order."""
+        return [record.event() for record in self._streams.get(stream, [])]
+
+    async def read_records(self, stream: str, after_version: int = 0) -> list[Record]:
+        """The records of ``stream`` after ``after_version``."""
+        return self._streams.get(stream, [])[after_version:]
+
+    async def version(self, stream: str) -> int:
+        """The number of events in ``stream``."""
+        return len(self._streams.get(stream, []))
+
+    async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
+        """Every record after ``after_position`` in commit order."""
+        position = max(after_position, 0)
+        while position < len(self._log):
+            chunk = self._log[position : position + batch]
+            for record in chunk:
+                yield record
+            position += len(chunk)
+            await asyncio.sleep(0)
+
+    async def due(self, now: datetime, limit: int = 100) -> list[Due]:
+        """Streams due at or before ``now``, earliest first."""
+        ready = sorted((at, stream) for stream, at in self._due.items() if at <= now)
+        return [Due(stream=stream, at=at) for at, stream in ready[:limit]]
+
+    async def verify(self) -> VerifyReport:
+        """Walk every stream's chain."""
+        return _chain.check(r for stream in sorted(self._streams) for r in self._streams[stream])
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,118 @@
+"""SqliteStore: the embedded default event store, on aiosqlite.
+
+One writer connection and one reader connection per store, each with its own aiosqlite thread. WAL journal,
+``synchronous=FULL``: an append whose await returned is on disk and survives a crash or a power loss. Each
+append is one function run on the writer's thread (BEGIN IMMEDIATE, check, insert, COMMIT): one thread hop per
+commit. Several processes may share a file; SQLite's write lock serialises their appends.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import aiosqlite
+
+from payfold import Event
+from payfold._store import AppendResult, Due, Record, StoreCorrupt, StreamAppend, VerifyReport
+from payfold.adapters.stores import _plan, _sqlite_schema, _sqlite_sql
+
+T = TypeVar("T")
+
+
+class SqliteStore:
+    """An event store in one SQLite file. Open with ``await SqliteStore.open(path)``; ``close()`` when done."""
+
+    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> SqliteStore:
+        """Open (or create) the store at ``path``: refuses foreign, damaged and newer files, migrates older ones."""
+        where = os.fspath(path)
+        _sqlite_schema.check_header(where)
+        writer = await _connect(where, busy_timeout)
+        try:
+            await _run(writer, where, _sqlite_schema.prepare, where)
+            reader = await _connect(where, busy_timeout)
+            await _run(reader, where, _sqlite_schema.read_only)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(where, writer, reader)
+
+    async def close(self) -> None:
+        """Close both connections (waits for queued work)."""
+        await self._reader.close()
+        await self._writer.close()
+
+    async def append(
+        self, stream: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> AppendResult:
+        """Append ``events`` to ``stream`` if it is at ``expected_version``; set its next due time."""
+        item = StreamAppend(stream=stream, events=events, expected_version=expected_version, due=due)
+        results = await _run(self._writer, self.path, _sqlite_sql.write, _plan.prepare([item]))
+        return results[0]
+
+    async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
+        """Append to many streams in one transaction (group commit: one fsync for all)."""
+        return await _run(self._writer, self.path, _sqlite_sql.write, _plan.prepare(appends))
+
+    async def read(self, stream: str) -> list[Event]:
+        """The events of ``stream`` in version order."""
+        return await _run(self._reader, self.path, _sqlite_sql.read_events, stream)
+
+    async def read_records(self, stream: str, after_version: int = 0) -> list[Record]:
+        """The records of ``stream`` after ``after_version``."""
+        return await _run(self._reader, self.path, _sqlite_sql.read_records, stream, after_version)
+
+    async def version(self, stream: str) -> int:
+        """The number of events in ``stream``."""
+        return await _run(self._reader, self.path, _sqlite_sql.version, stream)
+
+    async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
+        """Every record after ``after_position`` in commit order, ``batch`` rows per query."""
+        position = after_position
+        while chunk := await _run(self._reader, self.path, _sqlite_sql.read_batch, position, batch):
+            for record in chunk:
+                yield record
+            position = chunk[-1].position
+
+    async def due(self, now: datetime, limit: int = 100) -> list[Due]:
+        """Streams due at or before ``now``, earliest first."""
+        return await _run(self._reader, self.path, _sqlite_sql.due, now, limit)
+
+    async def verify(self) -> VerifyReport:
+        """Walk every stream's hash chain (on the reader's thread; appends go on meanwhile)."""
+        return await _run(self._reader, self.path, _sqlite_sql.verify)
+
+
+async def _connect(path: str, busy_timeout: float) -> aiosqlite.Connection:
+    try:
+        return await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
+    except sqlite3.DatabaseError as exc:
+        raise _sqlite_schema.translate(exc, path) from None
+
+
+async def _run(conn: aiosqlite.Connection, where: str, fn: Callable[..., T], *args: object) -> T:
+    """Run ``fn(sqlite3_connection, *args)`` on ``conn``'s thread: one hop, however many statements it runs.
+
+    aiosqlite queues callables for its thread through ``Connection._execute``; it has no public name for that.
+    """
+
+    def call() -> T:
+        return fn(conn._conn, *args)
+
+    try:
+        result: T = await conn._execute(call)  # type: ignore[no-untyped-call]
+    except sqlite3.DatabaseError as exc:
+        error = _sqlite_schema.translate(exc, where)
+        if isinstance(error, StoreCorrupt):
+            raise error from None
+        raise
+    return result
