@@ -11,6 +11,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from ._cards import check_no_card_data
 from ._details import NO_DETAILS, Details, frozen_details
 from ._money import check_money
 from ._time import UtcDatetime, check_utc
@@ -60,6 +61,7 @@ class PaymentCreated(PaymentEvent, frozen=True, kw_only=True, tag="created"):
         if type(self.details) is not Details:
             msgspec.structs.force_setattr(self, "details", frozen_details(self.details))
         check_money(self.amount, self.currency)
+        check_no_card_data("PaymentCreated.details", self.details)
         if not self.payment_id:
             raise ValueError("PaymentCreated.payment_id must not be empty")
         if not self.reference:

@@ -17,35 +17,21 @@ import sys
 from collections import Counter
 
 PARTS: list[tuple[str, tuple[str, ...]]] = [
-    ("sandbox (the emulated provider)", ("adapters/_sandbox", "adapters/sandbox.py")),
+    ("sandbox (the emulated provider)", ("adapters/sandbox/",)),
     ("fold", ("payfold/_fold.py",)),
     ("next_step", ("payfold/_decide.py", "payfold/_jitter.py")),
     (
         "translate (adapters, redaction)",
-        (
-            "adapters/tranzzo.py",
-            "adapters/flutterwave.py",
-            "adapters/_rave_",
-            "adapters/_redact.py",
-            "adapters/_gateway.py",
-            "adapters/_json.py",
-        ),
+        ("adapters/tranzzo/", "adapters/flutterwave/", "adapters/generic/", "adapters/wire/"),
     ),
     ("codec", ("payfold/_codec.py", "payfold/_events.py", "payfold/_wire.py", "payfold/_time.py")),
     (
         "store",
-        (
-            "adapters/sqlite.py",
-            "adapters/_sqlite",
-            "adapters/_plan.py",
-            "adapters/_chain.py",
-            "adapters/_committer.py",
-            "aiosqlite/",
-        ),
+        ("adapters/stores/", "adapters/runner/_committer.py", "aiosqlite/"),
     ),
     (
         "runner and demo bookkeeping",
-        ("adapters/runner.py", "adapters/clock.py", "adapters/_demo.py", "adapters/_report.py"),
+        ("adapters/runner/", "adapters/cli/"),
     ),
     (
         "HTTP (httpx, uvicorn, h11)",

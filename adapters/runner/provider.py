@@ -1,0 +1,37 @@
+"""A provider as the runner sees it: an adapter module (or an object with the same members) and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from payfold import Event, Payment, Policy, WebhookReceived, Wire
+from payfold.adapters.wire.request import HttpRequest
+
+
+class ProviderAdapter(Protocol):
+    """What the runner needs from a provider module (``payfold.adapters.tranzzo``, ``.flutterwave``, ...)."""
+
+    POLICY: Policy
+
+    def translate(self, wire: Wire) -> Event: ...
+
+    def request(self, action: Any, payment: Payment, credentials: Any) -> HttpRequest: ...
+
+    def webhook(self, headers: Any, body: bytes, secret: str, *, at: datetime) -> WebhookReceived: ...
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider as the runner uses it: its adapter, the merchant's credentials, the policy, the webhook secret."""
+
+    adapter: ProviderAdapter
+    credentials: Any
+    policy: Policy | None = None
+    webhook_secret: str = ""
+
+    @property
+    def effective_policy(self) -> Policy:
+        """The policy in force: the one given, or the adapter's documented ``POLICY``."""
+        return self.policy if self.policy is not None else self.adapter.POLICY
