@@ -24,13 +24,14 @@ from typing import TextIO
 from payfold import PaymentCreated, Status, fold
 from payfold.adapters import flutterwave, tranzzo
 from payfold.adapters.cli._report import streams
+from payfold.adapters.cli._sandboxed import credentials_for
 from payfold.adapters.runner import Provider, Runner
 from payfold.adapters.runner.clock import VirtualClock
-from payfold.adapters.sandbox import FaultPlan, Sandbox
+from payfold.adapters.sandbox import FaultPlan, RaveKeys, Sandbox, TranzzoKeys
 from payfold.adapters.stores.sqlite import SqliteStore
 
-TRANZZO = tranzzo.Credentials(pos_id="pos-demo", api_key="demo-key", api_secret="demo-secret", endpoints_key="demo-ep")
-RAVE = flutterwave.Credentials(public_key="FLWPUBK-demo", secret_key="FLWSECK-demo")
+TRANZZO = TranzzoKeys(pos_id="pos-demo", api_key="demo-key", api_secret="demo-secret", endpoints_key="demo-ep")
+RAVE = RaveKeys(public_key="FLWPUBK-demo", secret_key="FLWSECK-demo")
 WEBHOOK_HASH = "demo-verif-hash"
 HORIZON = timedelta(days=4)
 """Virtual time the demo runs at most: a day past the policies' 3-day deadline. Every payment concludes long
@@ -93,22 +94,22 @@ async def run_demo(
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    tz, rave = _point_at(base_url)
     sandbox = Sandbox(
         seed=seed,
         faults=FaultPlan(rate=fault_rate, hang_seconds=2.0),
         clock=clock.now,
-        tranzzo=tz,
-        rave=rave,
+        tranzzo=TRANZZO,
+        rave=RAVE,
         base_url=base_url,
         rave_webhook_hash=WEBHOOK_HASH,
         journal=journal,
     )
     server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="error", lifespan="off", access_log=False))
     serving = asyncio.create_task(server.serve(sockets=[listener]))
+    tz, rave = credentials_for(sandbox)
     store = await SqliteStore.open(path)
     providers = {
-        "tranzzo": Provider(tranzzo, tz, webhook_secret="demo-secret"),
+        "tranzzo": Provider(tranzzo, tz, webhook_secret=TRANZZO.api_secret),
         "flutterwave": Provider(flutterwave, rave, webhook_secret=WEBHOOK_HASH),
     }
     runner = Runner(store, providers, clock=clock, concurrency=concurrency)
@@ -149,17 +150,6 @@ async def run_demo(
 def journal_path(db: str) -> str:
     """Where the demo's sandbox keeps its orders and ledger for the log at ``db``: beside it."""
     return f"{db}.sandbox.jsonl"
-
-
-def _point_at(base_url: str) -> tuple[tranzzo.Credentials, flutterwave.Credentials]:
-    tz = tranzzo.Credentials(
-        pos_id=TRANZZO.pos_id,
-        api_key=TRANZZO.api_key,
-        api_secret=TRANZZO.api_secret,
-        endpoints_key=TRANZZO.endpoints_key,
-        base_url=base_url,
-    )
-    return tz, flutterwave.Credentials(public_key=RAVE.public_key, secret_key=RAVE.secret_key, base_url=base_url)
 
 
 def _created(n: int, rng: random.Random, at: datetime) -> PaymentCreated:

@@ -25,12 +25,13 @@ from typing import Final
 import msgspec
 
 from payfold import to_minor
-from payfold.adapters import flutterwave
 from payfold.adapters.sandbox._book import Book, Order
 from payfold.adapters.sandbox._call import Call, Effects
 from payfold.adapters.sandbox._faults import Fault, rng
 from payfold.adapters.sandbox._http import Headers, Request, Response, json_response
-from payfold.adapters.sandbox._tranzzo import decimal_number
+from payfold.adapters.sandbox._keys import RaveKeys
+from payfold.adapters.sandbox._rave_shapes import NO_TX, charge_answer, iso, verify_answer, webhook_body
+from payfold.adapters.sandbox._signing import rave_webhook_headers
 
 NAME: Final = "flutterwave"
 API: Final = "/flwv3-pug/getpaidx/api"
@@ -38,10 +39,6 @@ _PING: Final = re.compile(rf"^{API}/ping/([0-9a-f]+)/?$")
 _CONTACT_SUPPORT: Final = "An error occured. Please contact support"
 _decoder: Final = msgspec.json.Decoder()
 _encoder: Final = msgspec.json.Encoder()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _error(status: int, message: str, code: str | None = None) -> Response:
@@ -61,10 +58,9 @@ class RaveEmulator:
     name = NAME
 
     def __init__(
-        self, credentials: flutterwave.Credentials, *, webhook_hash: str, book: Book, clock: Callable[[], datetime],
-        seed: int,
-    ) -> None:  # fmt: skip
-        self.credentials, self.webhook_hash = credentials, webhook_hash
+        self, keys: RaveKeys, *, webhook_hash: str, book: Book, clock: Callable[[], datetime], seed: int
+    ) -> None:
+        self.keys, self.webhook_hash = keys, webhook_hash
         self._book, self._clock, self._seed = book, clock, seed
         self._pings: dict[str, _Ping] = {}
         self._ping_counts: Counter[str] = Counter()
@@ -103,13 +99,13 @@ class RaveEmulator:
 
     def _secret(self, body: dict[str, object]) -> Response | None:
         given = str(body.get("SECKEY", "")).encode("utf-8", "replace")
-        if hmac.compare_digest(given, self.credentials.secret_key.encode()):
+        if hmac.compare_digest(given, self.keys.secret_key.encode()):
             return None
         return _error(401, "Invalid secret key passed", "AUTH_ERR")
 
     def _public(self, body: dict[str, object]) -> Response | None:
         given = str(body.get("PBFPubKey", "")).encode("utf-8", "replace")
-        if hmac.compare_digest(given, self.credentials.public_key.encode()):
+        if hmac.compare_digest(given, self.keys.public_key.encode()):
             return None
         return _error(401, "Invalid public key passed", "AUTH_ERR")
 
@@ -153,84 +149,13 @@ class RaveEmulator:
             NAME, reference, amount=amount, currency=currency, now=now, decline=effects.decline,
             landing=effects.landing,
         )  # fmt: skip
-        return json_response(200, self.charge_answer(submitted.order, now=now))
-
-    def charge_answer(self, order: Order, *, now: datetime) -> dict[str, object]:
-        """The ``V-COMP`` answer for ``order``: ``00`` charged, ``RR`` declined, ``02`` not landed yet."""
-        landed = order.visible(now)
-        code = "RR" if order.outcome == "failure" else "00" if landed else "02"
-        state = {"00": "successful", "RR": "failed", "02": "pending"}[code]
-        message = {"00": "Approved", "RR": "Declined", "02": "pending charge processing"}[code]
-        data = {
-            **self._transaction(order),
-            "chargeResponseCode": code,
-            "chargeResponseMessage": message,
-            "authModelUsed": "noauth",
-            "authurl": "N/A",
-            "status": state,
-            "vbvrespcode": code,
-            "vbvrespmessage": message,
-        }
-        return {"status": "success", "message": "V-COMP", "data": data}
-
-    def _transaction(self, order: Order) -> dict[str, object]:
-        amount = decimal_number(order.amount, order.currency)
-        return {
-            "id": int(order.payment_id),
-            "txRef": order.reference,
-            "orderRef": f"URF_{order.provider_ref}",
-            "flwRef": f"FLW-MOCK-{order.provider_ref}",
-            "cycle": "one-time",
-            "amount": amount,
-            "charged_amount": amount,
-            "appfee": 0,
-            "merchantfee": 0,
-            "merchantbearsfee": 1,
-            "currency": order.currency,
-            "paymentType": "card",
-            "charge_type": "normal",
-            "fraud_status": "ok",
-            "is_live": 0,
-            "createdAt": _iso(order.created_at),
-            "updatedAt": _iso(order.visible_from),
-        }
+        return json_response(200, charge_answer(submitted.order, landed=submitted.order.visible(now)))
 
     def _verify(self, reference: str) -> Response:
         order = self._book.get(NAME, reference)
-        now = self._clock()
-        if order is None or not order.visible(now):
-            body = {
-                "status": "error",
-                "message": "No transaction found",
-                "data": {"code": "NO TX", "message": "No transaction found"},
-            }
-            return json_response(404, body)
-        success = order.outcome == "success"
-        amount = decimal_number(order.amount, order.currency)
-        data = {
-            "txid": int(order.payment_id),
-            "txref": order.reference,
-            "flwref": f"FLW-MOCK-{order.provider_ref}",
-            "cycle": "one-time",
-            "amount": amount,
-            "currency": order.currency,
-            "chargedamount": amount,
-            "appfee": 0,
-            "merchantfee": 0,
-            "merchantbearsfee": 1,
-            "chargecode": "00" if success else "RR",
-            "chargemessage": "Approved" if success else "Declined",
-            "authmodel": "noauth",
-            "narration": "payfold sandbox",
-            "status": "successful" if success else "failed",
-            "vbvcode": "00" if success else "RR",
-            "vbvmessage": "Approved" if success else "Declined",
-            "paymenttype": "card",
-            "chargetype": "normal",
-            "created": _iso(order.created_at),
-            "meta": [],
-        }
-        return json_response(200, {"status": "success", "message": "Tx Fetched", "data": data})
+        if order is None or not order.visible(self._clock()):
+            return json_response(404, NO_TX)
+        return json_response(200, verify_answer(order))
 
     def _ping(self, ping_id: str) -> Response:
         ping = self._pings[ping_id]
@@ -238,8 +163,8 @@ class RaveEmulator:
         data: dict[str, object] = {
             "id": int(rng(self._seed, ping_id).randrange(10**5, 10**6)),
             "reqid": ping_id,
-            "createdAt": _iso(ping.created_at),
-            "updatedAt": _iso(now),
+            "createdAt": iso(ping.created_at),
+            "updatedAt": iso(now),
             "deletedAt": None,
         }
         if ping.pending > 0:
@@ -293,15 +218,5 @@ class RaveEmulator:
         return json_response(200, {"status": "success", "message": "LONG-REQ", "data": data})
 
     def webhook(self, order: Order) -> tuple[Headers, bytes]:
-        """The flat v2 body (no envelope, dotted ``event.type``) with the ``verif-hash`` header (research §1.7)."""
-        tx = self._transaction(order)
-        body = {
-            **{k: tx[k] for k in ("id", "txRef", "flwRef", "orderRef", "amount", "charged_amount", "currency")},
-            "createdAt": tx["createdAt"],
-            "status": "successful" if order.outcome == "success" else "failed",
-            "IP": "127.0.0.1",
-            "customer": {"email": "customer@example.com"},
-            "entity": {"card6": "539983", "card_last4": "8381"},
-            "event.type": "CARD_TRANSACTION",
-        }
-        return (("content-type", "application/json"), ("verif-hash", self.webhook_hash)), _encoder.encode(body)
+        """The flat v2 body with the ``verif-hash`` header (research §1.7)."""
+        return rave_webhook_headers(self.webhook_hash), _encoder.encode(webhook_body(order))

@@ -64,7 +64,7 @@ async def served(
 
 def describe(sandbox: Sandbox, url: str) -> list[str]:
     """What a user needs to point payfold at a served sandbox (sandbox-only credentials, safe to print)."""
-    t, r = sandbox.tranzzo_credentials, sandbox.rave_credentials
+    t, r = sandbox.tranzzo_keys, sandbox.rave_keys
     plan = sandbox.faults
     kinds = ", ".join(f"{k}={w:g}" for k, w in plan.weights.items() if w > 0) or "none"
     return [

@@ -8,25 +8,27 @@ Tranzzo's own ``{message, args}`` 404, and form webhooks ``data`` + ``signature`
 
 from __future__ import annotations
 
-import base64
 import hmac
 import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 import msgspec
 
 from payfold import CURRENCY_EXPONENTS, to_minor
-from payfold.adapters import tranzzo
 from payfold.adapters.sandbox._book import Book, Order
 from payfold.adapters.sandbox._call import Call, Effects
 from payfold.adapters.sandbox._faults import Fault, rng
 from payfold.adapters.sandbox._http import Headers, Request, Response, json_response
+from payfold.adapters.sandbox._keys import TranzzoKeys
+from payfold.adapters.sandbox._signing import tranzzo_webhook
 
 NAME: Final = "tranzzo"
+DUPLICATE: Final = "P-409"
+"""``args.code`` of Tranzzo's answer to a create whose ``order_id`` it already knows (research §2.2)."""
 _STATUS_PATH: Final = re.compile(r"^/api/v1/pos/([^/]+)/orders/([^/]+)/?$")
 _UNREGISTERED: Final = (
     "Method doesn't allow unregistered callers (callers without established identity). "
@@ -50,8 +52,8 @@ class TranzzoEmulator:
 
     name = NAME
 
-    def __init__(self, credentials: tranzzo.Credentials, *, book: Book, clock: Callable[[], datetime], seed: int):
-        self.credentials = credentials
+    def __init__(self, keys: TranzzoKeys, *, book: Book, clock: Callable[[], datetime], seed: int):
+        self.keys = keys
         self._book, self._clock, self._seed = book, clock, seed
 
     # --- routing --------------------------------------------------------------------------------------------
@@ -69,7 +71,7 @@ class TranzzoEmulator:
         match = _STATUS_PATH.match(request.path)
         if match is not None and request.method == "GET":
             pos_id, order_id = unquote(match.group(1)), unquote(match.group(2))
-            if not hmac.compare_digest(pos_id.encode(), self.credentials.pos_id.encode()):
+            if not hmac.compare_digest(pos_id.encode(), self.keys.pos_id.encode()):
                 return json_response(401, {"message": "Invalid pos_id field or credentials", "args": {"code": "S-401"}})
             return Call(NAME, "requery", order_id, lambda _: self._status(order_id))
         return json_response(404, {"code": 5, "message": "Method does not exist.", "details": []})
@@ -78,7 +80,7 @@ class TranzzoEmulator:
         key = request.header("x-api-key")
         if not key:
             return json_response(401, {"code": 16, "message": _UNREGISTERED, "details": []})
-        c = self.credentials
+        c = self.keys
         expected = f"CPAY {c.api_key}:{c.api_secret}"
         auth_ok = hmac.compare_digest(request.header("x-api-auth").encode(), expected.encode())
         if not (auth_ok and hmac.compare_digest(key.encode(), c.endpoints_key.encode())):
@@ -105,7 +107,7 @@ class TranzzoEmulator:
             violations.append({"field_name": "method", "violation": "only purchase is emulated"})
         if violations or amount is None:
             return json_response(400, {"message": "Validation failed", "args": violations})
-        if body["pos_id"] != self.credentials.pos_id:
+        if body["pos_id"] != self.keys.pos_id:
             return json_response(401, {"message": "Invalid pos_id field or credentials", "args": {"code": "S-401"}})
         details = {"mode": str(body.get("mode", "hosted")), "base": request.base}
         return Call(
@@ -122,7 +124,7 @@ class TranzzoEmulator:
         )  # fmt: skip
         if not submitted.created:
             message = f"Order with order_id {order_id} already exists"
-            return json_response(400, {"message": message, "args": {"code": tranzzo.DUPLICATE}})
+            return json_response(400, {"message": message, "args": {"code": DUPLICATE}})
         operation = self.operation(submitted.order, now=now)
         if details["mode"] == "hosted":
             # The emulated customer pays on the page at once: the order is charged, the answer is Tranzzo's.
@@ -144,7 +146,7 @@ class TranzzoEmulator:
             "payment_id": order.payment_id,
             "transaction_id": order.provider_ref,
             "order_id": order.reference,
-            "pos_id": self.credentials.pos_id,
+            "pos_id": self.keys.pos_id,
             "mode": order.details.get("mode", "hosted"),
             "method": "purchase",
             "amount": decimal_number(order.amount, order.currency),
@@ -175,7 +177,4 @@ class TranzzoEmulator:
 
     def webhook(self, order: Order) -> tuple[Headers, bytes]:
         """Form fields ``data`` (base64url JSON, padding kept) and ``signature`` (research §2.6)."""
-        raw = msgspec.json.encode(self.operation(order, now=order.visible_from))
-        data = base64.urlsafe_b64encode(raw).decode("ascii")
-        body = urlencode({"data": data, "signature": tranzzo.sign(data, self.credentials.api_secret)})
-        return (("content-type", "application/x-www-form-urlencoded"),), body.encode("ascii")
+        return tranzzo_webhook(msgspec.json.encode(self.operation(order, now=order.visible_from)), self.keys.api_secret)

@@ -22,6 +22,7 @@ import httpx
 from payfold import PayfoldError, PaymentCreated, Status
 from payfold._store import EventStore
 from payfold.adapters import flutterwave, tranzzo
+from payfold.adapters.cli._sandboxed import credentials_for
 from payfold.adapters.runner import Provider, Runner
 from payfold.adapters.sandbox import Sandbox
 from payfold.adapters.sandbox._faults import rng
@@ -58,14 +59,14 @@ class World:
             exchange_log=True,
             on_webhook=self._webhook.set,
         )
-        tz = self.sandbox.tranzzo_credentials
+        tz, rave = credentials_for(self.sandbox)
         self.providers = {
             "tranzzo": Provider(
                 tranzzo, tz, policy=settings.policies.get("tranzzo", policy_for(tranzzo)), webhook_secret=tz.api_secret
             ),
             "flutterwave": Provider(
                 flutterwave,
-                self.sandbox.rave_credentials,
+                rave,
                 policy=settings.policies.get("flutterwave", policy_for(flutterwave)),
                 webhook_secret=self.sandbox.rave_webhook_hash,
             ),

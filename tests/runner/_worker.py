@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from payfold import EventStore, Policy
 from payfold.adapters import flutterwave, tranzzo
+from payfold.adapters.cli._sandboxed import rave_credentials, tranzzo_credentials
 from payfold.adapters.runner import Provider, Runner
 from payfold.adapters.runner.clock import ScaledClock
 from payfold.adapters.sandbox import DEFAULT_RAVE, DEFAULT_RAVE_WEBHOOK_HASH, DEFAULT_TRANZZO
@@ -36,10 +37,8 @@ SPEED = 20.0
 
 def providers(url: str) -> dict[str, Provider]:
     """The sandbox's providers, with its default credentials pointed at ``url``."""
-    import msgspec
-
-    tz = msgspec.structs.replace(DEFAULT_TRANZZO, base_url=url)
-    rave = msgspec.structs.replace(DEFAULT_RAVE, base_url=url)
+    tz = tranzzo_credentials(DEFAULT_TRANZZO, url)
+    rave = rave_credentials(DEFAULT_RAVE, url)
     return {
         "tranzzo": Provider(tranzzo, tz, policy=FAST, webhook_secret=tz.api_secret),
         "flutterwave": Provider(flutterwave, rave, policy=FAST, webhook_secret=DEFAULT_RAVE_WEBHOOK_HASH),

@@ -14,6 +14,7 @@ import httpx
 
 from payfold import Event, Payment, PaymentCreated, Poll, Requery, SendCharge, Wire, fold
 from payfold.adapters import HttpRequest, flutterwave, tranzzo
+from payfold.adapters.cli._sandboxed import credentials_for
 from payfold.adapters.sandbox import DEFAULT_BASE_URL, ConnectionBroken, FaultPlan, Sandbox
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -76,7 +77,9 @@ class Rig:
     wires: list[Wire] = field(default_factory=list)
 
     def credentials(self, provider: str) -> Any:
-        return self.sandbox.tranzzo_credentials if provider == "tranzzo" else self.sandbox.rave_credentials
+        """The adapter's credentials for the sandbox (its own keys, at ``sandbox.url``)."""
+        tz, rave = credentials_for(self.sandbox)
+        return tz if provider == "tranzzo" else rave
 
     async def act(self, action: SendCharge | Requery | Poll, pay: Payment, credentials: Any = None) -> Event:
         module = MODULES[pay.provider]

@@ -7,11 +7,11 @@ import time
 from datetime import timedelta
 
 import httpx
-import msgspec
 import pytest
 
 from payfold import OutcomeUnknown, ProviderAnswer, RequeryNotFound
 from payfold.adapters import tranzzo
+from payfold.adapters.cli._sandboxed import credentials_for
 from payfold.adapters.sandbox import EXCHANGE_HEADER, FaultPlan, Sandbox, served
 
 from ._drive import CHARGE, Clock, payment, rig
@@ -44,7 +44,7 @@ async def test_a_drip_outlives_a_per_read_timeout_but_not_a_timeout_on_the_whole
     plan = FaultPlan.only("drip", drip_seconds=0.6, drip_chunks=4)
     sandbox = Sandbox(faults=plan, clock=Clock())
     async with served(sandbox) as url, httpx.AsyncClient(timeout=0.3) as client:
-        credentials = msgspec.structs.replace(sandbox.tranzzo_credentials, base_url=url)
+        credentials = credentials_for(sandbox, url).tranzzo
         first = tranzzo.request(CHARGE, payment("tranzzo", "drip-1"), credentials)
         started = time.monotonic()
         answer = await client.request(first.method, first.url, headers=first.headers, content=first.body)

@@ -57,7 +57,7 @@ async def test_the_encrypted_charge_reads_a_base64_json_client_blob() -> None:
 
 async def test_a_wrong_secret_key_is_rejected_and_charges_nothing() -> None:
     async with rig() as r:
-        wrong = msgspec.structs.replace(r.sandbox.rave_credentials, secret_key="FLWSECK-wrong")
+        wrong = msgspec.structs.replace(r.credentials("flutterwave"), secret_key="FLWSECK-wrong")
         assert isinstance(await r.charge(payment("flutterwave", "tx-4"), wrong), ChargeRejected)
         assert r.sandbox.ledger.records == {}
 
@@ -85,7 +85,7 @@ async def test_a_long_request_polls_pending_then_completed_then_verify_confirms(
         pay = payment("flutterwave", "tx-long")
         started = await r.charge(pay)
         assert isinstance(started, LongRequestStarted)
-        assert started.ping_url.startswith(r.sandbox.rave_credentials.base_url + "/flwv3-pug/getpaidx/api/ping/")
+        assert started.ping_url.startswith(r.sandbox.url + "/flwv3-pug/getpaidx/api/ping/")
         assert timedelta(milliseconds=200) <= started.wait <= timedelta(seconds=2)
         assert r.sandbox.ledger.charged("flutterwave", "tx-long") == 1  # the origin took it
         fault = draw(plan, 11, provider="flutterwave", reference="tx-long", operation="charge", attempt=1, polling=True)
@@ -100,7 +100,7 @@ async def test_a_long_request_polls_pending_then_completed_then_verify_confirms(
 
 async def test_an_unknown_ping_is_a_failed_poll() -> None:
     async with rig() as r:
-        url = r.sandbox.rave_credentials.base_url + "/flwv3-pug/getpaidx/api/ping/00ff"
+        url = r.sandbox.url + "/flwv3-pug/getpaidx/api/ping/00ff"
         assert isinstance(await r.poll(payment("flutterwave", "x"), url), PollFailed)
 
 

@@ -20,11 +20,14 @@ async def test_a_real_charge_and_requery_over_tcp() -> None:
     sandbox = Sandbox(faults=FaultPlan.none(), clock=clock)
     async with served(sandbox) as url, httpx.AsyncClient(timeout=5.0) as client:
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
+        keys = sandbox.tranzzo_keys
         creds = tranzzo.Credentials(
-            pos_id=sandbox.tranzzo_credentials.pos_id, api_key=sandbox.tranzzo_credentials.api_key,
-            api_secret=sandbox.tranzzo_credentials.api_secret,
-            endpoints_key=sandbox.tranzzo_credentials.endpoints_key, base_url=url,
-        )  # fmt: skip
+            pos_id=keys.pos_id,
+            api_key=keys.api_key,
+            api_secret=keys.api_secret,
+            endpoints_key=keys.endpoints_key,
+            base_url=url,
+        )
         pay = payment("tranzzo", "tcp-1", amount=99_900)
         charge = tranzzo.translate(await exchange(client, tranzzo.request(CHARGE, pay, creds), clock, 5.0))
         assert isinstance(charge, ChargeAccepted)
@@ -39,7 +42,9 @@ async def test_over_tcp_a_reset_is_a_broken_response_and_a_hang_a_read_timeout()
     clock = Clock()
     sandbox = Sandbox(faults=FaultPlan(rate=1.0, weights={"reset": 1.0}, hang_seconds=0.5), clock=clock)
     async with served(sandbox) as url, httpx.AsyncClient(timeout=0.2) as client:
-        creds = msgspec_replace(sandbox.rave_credentials, url)
+        creds = flutterwave.Credentials(
+            public_key=sandbox.rave_keys.public_key, secret_key=sandbox.rave_keys.secret_key, base_url=url
+        )
         pay = payment("flutterwave", "tcp-reset")
         request = flutterwave.request(CHARGE, pay, creds)
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -50,12 +55,6 @@ async def test_over_tcp_a_reset_is_a_broken_response_and_a_hang_a_read_timeout()
         assert isinstance(event, OutcomeUnknown) and event.cause == "timeout"
     assert sandbox.ledger.charged("flutterwave", "tcp-reset") == 1
     assert sandbox.ledger.charged("flutterwave", "tcp-hang") == 1
-
-
-def msgspec_replace(credentials: flutterwave.Credentials, url: str) -> flutterwave.Credentials:
-    import msgspec
-
-    return msgspec.structs.replace(credentials, base_url=url)
 
 
 def test_the_command_refuses_an_unknown_fault_kind(capsys: pytest.CaptureFixture[str]) -> None:

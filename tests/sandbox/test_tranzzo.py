@@ -55,17 +55,17 @@ async def test_a_hosted_payment_answers_a_redirect_and_the_emulated_customer_pay
         pay = payment("tranzzo", "order-3", customer_email="c@example.com")
         redirect = await r.charge(pay)
         assert isinstance(redirect, ActionRequired) and redirect.kind == "redirect"
-        assert redirect.url is not None and redirect.url.startswith(r.sandbox.tranzzo_credentials.base_url + "/h/")
+        assert redirect.url is not None and redirect.url.startswith(r.sandbox.url + "/h/")
         assert isinstance(await r.requery(pay), RequeryConfirmed)
 
 
 async def test_wrong_credentials_are_rejected_as_configuration_and_charge_nothing() -> None:
     async with rig() as r:
         pay = payment("tranzzo", "order-4")
-        wrong = msgspec.structs.replace(r.sandbox.tranzzo_credentials, api_secret="nope")
+        wrong = msgspec.structs.replace(r.credentials("tranzzo"), api_secret="nope")
         rejected = await r.charge(pay, wrong)
         assert isinstance(rejected, ChargeRejected) and rejected.reason.startswith("configuration")
-        no_key = msgspec.structs.replace(r.sandbox.tranzzo_credentials, endpoints_key="")
+        no_key = msgspec.structs.replace(r.credentials("tranzzo"), endpoints_key="")
         front_door = await r.charge(pay, no_key)
         assert isinstance(front_door, ChargeRejected) and front_door.code == "endpoints:16"
         assert r.sandbox.ledger.records == {} and r.sandbox.ledger.attempts("tranzzo", "order-4") == 0

@@ -16,7 +16,7 @@ async def test_tranzzo_webhooks_are_signed_with_the_api_secret() -> None:
         webhooks = r.sandbox.webhooks()
         assert [w[0] for w in webhooks] == ["tranzzo"]
         _, headers, body = webhooks[0]
-        secret = r.sandbox.tranzzo_credentials.api_secret
+        secret = r.sandbox.tranzzo_keys.api_secret
         event = tranzzo.webhook(headers, body, secret, at=r.clock.now)
         assert event.signature_valid
         assert isinstance(event.payload, dict) and event.payload["order_id"] == "order-w"
