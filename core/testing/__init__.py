@@ -18,16 +18,15 @@ from payfold._invariants import (
 )
 
 from ._adapter_contract import AdapterContract
+from ._histories import answers, histories
 from ._scenario import T0, Scenario, created, given, seconds, wire
 from ._store_contract import EventStoreContract
 from ._strategies import (
-    answers,
     bodies,
     created_events,
     event_of,
     events,
     gaps,
-    histories,
     json_values,
     table_walks,
     utc_datetimes,

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from payfold import ConcurrencyConflict, RequestSent
 from payfold._store import EventStore
-from payfold.testing._store_contract import T0
+from payfold.testing._store_streams import T0
 
 STREAMS = ("r1", "r2", "r3")
 

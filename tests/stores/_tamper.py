@@ -7,7 +7,7 @@ from typing import Any
 from payfold import SCHEMA_VERSION, encode, event_id
 from payfold._store import EventStore, Problem
 from payfold.adapters.stores._chain import link
-from payfold.testing._store_contract import created, sent, unknown
+from payfold.testing._store_streams import created, sent, unknown
 
 
 class TamperCases:

@@ -14,7 +14,7 @@ from payfold._store import EventStore, StoreFormatError, StreamAppend
 from payfold.adapters.stores import _postgres_sql, postgres
 from payfold.adapters.stores.postgres import PostgresStore
 from payfold.testing import EventStoreContract
-from payfold.testing._store_contract import T0, created, sent
+from payfold.testing._store_streams import T0, created, sent
 
 from ._tamper import TamperCases
 

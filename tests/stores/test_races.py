@@ -10,7 +10,7 @@ from payfold import RequestSent, fold
 from payfold._store import EventStore
 from payfold.adapters.stores.postgres import PostgresStore
 from payfold.adapters.stores.sqlite import SqliteStore
-from payfold.testing._store_contract import T0, created
+from payfold.testing._store_streams import T0, created
 
 from ._race import STREAMS, at, race
 

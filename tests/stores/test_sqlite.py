@@ -14,7 +14,7 @@ from payfold._store import EventStore, StoreCorrupt, StoreFormatError, StreamApp
 from payfold.adapters.stores import _sqlite_schema
 from payfold.adapters.stores.sqlite import SqliteStore
 from payfold.testing import EventStoreContract
-from payfold.testing._store_contract import T0, created, sent, unknown
+from payfold.testing._store_streams import T0, created, sent, unknown
 
 from ._tamper import TamperCases
 
