@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Final
 
-import msgspec
-
 from payfold import (
     Event,
     NotProcessed,
@@ -29,8 +27,9 @@ from payfold.adapters.flutterwave._poll import poll_answer, redact_inner_respons
 from payfold.adapters.flutterwave._requery import requery_answer
 from payfold.adapters.flutterwave._request import Credentials, request
 from payfold.adapters.wire.fields import clip
-from payfold.adapters.wire.gateway import too_deep, too_large, unanswered
-from payfold.adapters.wire.redact import REDACTED, SECRET_FIELDS, redact_answer, scrub_pans
+from payfold.adapters.wire.gateway import too_large, unanswered
+from payfold.adapters.wire.reading import Reading, finish, read
+from payfold.adapters.wire.redact import SECRET_FIELDS
 
 __all__ = ["NAME", "POLICY", "SECRET_FIELDS_RAVE", "Credentials", "request", "translate", "webhook"]
 
@@ -55,35 +54,29 @@ polls after 2, 3, then every 5 s, at most 10 times, and requeries after that."""
 
 def translate(wire: Wire) -> Event:
     """The one event for ``wire`` (at ``wire.received_at``, holding the redacted wire). Total: never raises on
-    any status, body, header or transport error. A body over ``MAX_BODY`` is unreadable whatever the status
+    any status, body, header or transport error. The wire is read once (``reading.read``): references and
+    amounts come from the body as sent. A body over ``MAX_BODY`` is unreadable whatever the status
     (``outcome_unknown``/``too_large`` on a charge)."""
-    safe, value = _redact(wire)
+    reading = read(wire, secret_fields=SECRET_FIELDS_RAVE)
+    return finish(_meaning(reading), reading)
+
+
+def _meaning(reading: Reading) -> Event:
+    safe, value = reading.wire, reading.value
     if safe.operation == "webhook":
-        return WebhookReceived(at=safe.received_at, wire=safe, signature_valid=False, payload=value)
+        return WebhookReceived(at=safe.received_at, wire=safe, signature_valid=False, payload=reading.safe_value)
     if safe.status is None:
         return _no_answer(safe)
-    if too_large(wire.body):
+    if too_large(safe.body) or reading.cause == "too_large":
         return unanswered(safe, "too_large")
     match safe.operation:
         case "charge" | "validate":
             return charge_answer(safe, value)
         case "poll":
-            safe, value = redact_inner_response(safe, value, SECRET_FIELDS_RAVE)
-            return poll_answer(safe, value)
+            safe, safe_value = redact_inner_response(safe, reading.safe_value, SECRET_FIELDS_RAVE)
+            return poll_answer(safe, value, safe_value)
         case "requery":
             return requery_answer(safe, value)
-
-
-def _redact(wire: Wire, secrets: tuple[str, ...] = ()) -> tuple[Wire, object | None]:
-    """The redacted wire and its decoded JSON. A body nested too deep to decode safely is kept as bytes, its
-    card numbers masked, and read as unreadable. A body over ``MAX_BODY`` is cut unread (``redact_answer``)."""
-    if too_large(wire.body) or not too_deep(wire.body):
-        return redact_answer(wire, secret_fields=SECRET_FIELDS_RAVE, secrets=secrets)
-    bare, _ = redact_answer(msgspec.structs.replace(wire, body=b""), secrets=secrets)
-    body = wire.body
-    for secret in secrets:
-        body = body.replace(secret.encode("utf-8", "surrogatepass"), REDACTED.encode())
-    return msgspec.structs.replace(bare, body=scrub_pans(body)), None
 
 
 def _no_answer(wire: Wire) -> Event:
@@ -103,16 +96,21 @@ def _no_answer(wire: Wire) -> Event:
 def webhook(headers: Iterable[tuple[str, str]], body: bytes, secret: str, *, at: datetime) -> WebhookReceived:
     """A Rave callback (the v2 flat body or the v3 ``{"event", "data"}`` envelope): a hint, never a verdict.
 
-    ``signature_valid`` when the ``verif-hash`` header equals ``secret`` (the dashboard's secret hash; compared
-    in constant time). ``payload`` and ``wire.body`` hold the decoded, redacted JSON (None when unreadable).
+    ``secret`` is the dashboard's secret hash (Settings > Webhooks), which Rave sends back as the ``verif-hash``
+    header; an empty one is a ``ValueError`` (anyone could send a matching empty header). ``signature_valid``
+    when the header equals ``secret`` (constant time). ``payload`` and ``wire.body`` hold the decoded, redacted
+    JSON (None when unreadable).
     """
+    if not secret:
+        raise ValueError(
+            "flutterwave.webhook: the secret hash is empty; with it anyone could send a valid webhook "
+            "(set a secret hash in the Rave dashboard and pass it here)"
+        )
     pairs = tuple((name.lower(), value) for name, value in headers)
     given = next((value for name, value in pairs if name == "verif-hash"), None)
-    valid = (
-        bool(secret)
-        and given is not None
-        and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode("utf-8", "surrogatepass"))
+    valid = given is not None and hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), secret.encode("utf-8", "surrogatepass")
     )
     wire = Wire(operation="webhook", sent_at=at, received_at=at, headers=pairs, body=body)
-    safe, value = _redact(wire, (secret,) if secret else ())
-    return WebhookReceived(at=at, wire=safe, signature_valid=valid, payload=value)
+    reading = read(wire, secret_fields=SECRET_FIELDS_RAVE, secrets=(secret,), valid_json=True)
+    return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value)

@@ -17,7 +17,8 @@ from payfold import Event, LongRequestStarted, OutcomeUnknown, PollCompleted, Po
 from payfold.adapters.flutterwave._envelope import ANSWERED_OK, envelope, field, gateway_cause
 from payfold.adapters.wire.fields import at_path, clip, first, obj
 from payfold.adapters.wire.gateway import parse_json, too_deep
-from payfold.adapters.wire.redact import redact_json
+from payfold.adapters.wire.names import normalized_set
+from payfold.adapters.wire.walk import redact_json
 
 MAX_WAIT: Final = timedelta(hours=1)
 """``data.wait`` is read as milliseconds (the docs give no unit; 7468 s would be absurd) and cut to this."""
@@ -55,8 +56,9 @@ def _wait(raw: object) -> timedelta:
     return min(timedelta(milliseconds=min(millis, MAX_WAIT.total_seconds() * 1000)), MAX_WAIT)
 
 
-def poll_answer(wire: Wire, value: object) -> Event:
-    """The event for an HTTP answer to ``GET <ping_url>``: pending, completed, or a failed poll."""
+def poll_answer(wire: Wire, value: object, safe_value: object) -> Event:
+    """The event for an HTTP answer to ``GET <ping_url>``: pending, completed, or a failed poll. ``value`` is
+    the answer as sent, ``safe_value`` its redacted copy (the inner response an event keeps comes from it)."""
     answer = envelope(value)
     if answer is None:
         reason = gateway_cause(wire)
@@ -69,7 +71,7 @@ def poll_answer(wire: Wire, value: object) -> Event:
     if state == "pending":
         return PollPending(at=wire.received_at, wire=wire)
     if state == "completed":
-        return PollCompleted(at=wire.received_at, wire=wire, response=_inner_response(value))
+        return PollCompleted(at=wire.received_at, wire=wire, response=_inner_response(safe_value))
     return PollFailed(at=wire.received_at, wire=wire, reason=clip(f"status {state}" if state else "unrecognized"))
 
 
@@ -84,8 +86,9 @@ def _inner_response(value: object) -> str:
 
 
 def redact_inner_response(wire: Wire, value: object, secret_fields: frozenset[str]) -> tuple[Wire, object]:
-    """Redact the secret fields of the JSON held as a *string* in ``data.response`` (the PAN scrubber has
-    already masked card numbers there; field names inside a string escape ``redact_json``)."""
+    """``wire`` and its redacted ``value`` with the secret fields of the JSON held as a *string* in
+    ``data.response`` redacted too (field names inside a string escape the walk). The body is re-encoded only
+    when that inner JSON held a secret field."""
     raw = at_path(value, "data.response")
     data = obj(value, "data")
     top = obj(value)
@@ -95,7 +98,7 @@ def redact_inner_response(wire: Wire, value: object, secret_fields: frozenset[st
     inner = None if too_deep(encoded) else parse_json(encoded)
     if inner is None:
         return wire, value
-    redacted, changed = redact_json(inner, secret_fields)
+    redacted, changed = redact_json(inner, normalized_set(secret_fields))
     if not changed:
         return wire, value
     safe = {**top, "data": {**data, "response": _encoder.encode(redacted).decode()}}

@@ -126,6 +126,13 @@ def recognize(status: int | None, headers: tuple[tuple[str, str], ...], body: by
         return "too_large"
     if parse_json(body) is not None:
         return None
+    return cause_of(headers, body)
+
+
+def cause_of(headers: tuple[tuple[str, str], ...], body: bytes) -> str:
+    """What answered, for a body already known not to be JSON (``recognize`` without the parse)."""
+    if too_large(body):
+        return "too_large"
     if _has_header(headers, "cf-error-type"):
         return "cloudflare"
     server = _header(headers, "server").strip().lower()

@@ -671,13 +671,19 @@ def test_webhook_with_the_right_verif_hash(body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("headers", "secret"),
-    [((("verif-hash", "wrong"),), "s3cret-hash"), ((), "s3cret-hash"), ((("verif-hash", ""),), "")],
-    ids=["wrong", "missing", "empty-secret"],
+    [((("verif-hash", "wrong"),), "s3cret-hash"), ((), "s3cret-hash"), ((("verif-hash", ""),), "s3cret-hash")],
+    ids=["wrong", "missing", "empty-header"],
 )
 def test_webhook_with_a_wrong_or_missing_verif_hash(headers: tuple[tuple[str, str], ...], secret: str) -> None:
     event = flutterwave.webhook(headers, msgspec.json.encode(WEBHOOK_V2_FLAT), secret, at=T1)
     assert not event.signature_valid
     assert event.payload is not None
+
+
+def test_an_empty_secret_hash_is_a_configuration_error() -> None:
+    # With "" as the secret, an empty verif-hash header would pass the check: anyone could "sign" a webhook.
+    with pytest.raises(ValueError, match="secret hash is empty"):
+        flutterwave.webhook((("verif-hash", ""),), msgspec.json.encode(WEBHOOK_V2_FLAT), "", at=T1)
 
 
 def test_webhook_unreadable_body_still_gives_an_event() -> None:

@@ -36,7 +36,7 @@ from payfold._wire import OPERATIONS
 from payfold.adapters import flutterwave, generic, tranzzo
 from payfold.adapters.wire import gateway as _gateway
 from payfold.adapters.wire.redact import REDACTED
-from payfold.testing._adapter_contract import ALLOWED_TAGS, luhn_pans
+from payfold.testing._adapter_wires import ALLOWED_TAGS, luhn_pans
 from tests._settings import examples
 
 T0: Final = datetime(2026, 1, 1, tzinfo=UTC)
@@ -520,7 +520,8 @@ webhook_bodies: Final = st.one_of(
         tuple
     ),
     body=webhook_bodies,
-    secret=st.sampled_from(("s3cret-value", "", "\ud800", "\u00b2")) | st.text(st.characters(exclude_categories=())),
+    secret=st.sampled_from(("s3cret-value", "\ud800", "\u00b2"))
+    | st.text(st.characters(exclude_categories=()), min_size=1),
 )
 @example(adapter="tranzzo", headers=(), body=b"data=eyJ9&signature=x", secret="\ud800")
 @example(adapter="generic", headers=(("x-signature", "\u00b2"),), body=b"{}", secret="\ud800")
@@ -531,6 +532,12 @@ def test_finding_5_webhooks_are_total_for_any_headers_bodies_and_secrets(
     assert isinstance(received, WebhookReceived)
     assert received.at == AT
     assert len(received.wire.body) <= LIMIT + MAX_MARKER or len(body) <= LIMIT
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_an_empty_webhook_secret_is_a_configuration_error(adapter: str) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        WEBHOOK[adapter]((), b"data=eyJ9&signature=x", "", at=AT)
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
