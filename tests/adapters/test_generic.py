@@ -76,6 +76,16 @@ ROWS: list[tuple[str, Wire, str]] = [
     ("charge 500", answer("charge", 500, error("internal")), "outcome_unknown"),
     ("charge nginx 502", answer("charge", 502, NGINX, HTML), "outcome_unknown"),
     ("charge cloudflare 522", answer("charge", 522, CF_522, CF), "outcome_unknown"),
+    (
+        "charge proxy 301 page",
+        answer("charge", 301, b"<html><title>301 Moved Permanently</title></html>", HTML),
+        "outcome_unknown",
+    ),
+    (
+        "charge 302 json with a payment page",
+        answer("charge", 302, payment_body("requires_action", next_action={"url": "https://bank.test/3ds"})),
+        "outcome_unknown",
+    ),
     ("charge WAF 403 page", answer("charge", 403, b"<html>blocked</html>", CF), "outcome_unknown"),
     ("charge timeout", Wire(operation="charge", sent_at=T0, received_at=AT, error="timeout"), "outcome_unknown"),
     ("charge connect", Wire(operation="charge", sent_at=T0, received_at=AT, error="connect"), "not_processed"),
@@ -182,3 +192,19 @@ def test_a_spec_needs_a_reference_in_its_status_path() -> None:
 
 def test_the_adapter_has_the_module_members() -> None:
     assert ADAPTER.NAME == "example-refnum" and EXAMPLE_SPEC.policy == ADAPTER.POLICY
+
+
+def test_an_empty_webhook_secret_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="webhook_secret is empty"):
+        GenericAdapter.Credentials(api_key="sk_live_abcdef", webhook_secret="")
+    with pytest.raises(ValueError, match="secret is empty"):
+        ADAPTER.webhook(signed(HOOK, ""), HOOK, "", at=AT)
+    creds = GenericAdapter.Credentials(api_key="sk_live_abcdef", webhook_secret="whsec_1")
+    assert creds.webhook_secret == "whsec_1" and "whsec_1" not in repr(creds) and "sk_live" not in str(creds)
+    assert GenericAdapter.Credentials(api_key="sk_live_abcdef").webhook_secret is None
+
+
+def test_a_webhook_under_the_secret_kept_in_the_credentials_is_valid() -> None:
+    creds = GenericAdapter.Credentials(api_key="k", webhook_secret="whsec_1")
+    assert creds.webhook_secret is not None
+    assert ADAPTER.webhook(signed(HOOK, "whsec_1"), HOOK, creds.webhook_secret, at=AT).signature_valid
