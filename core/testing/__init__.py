@@ -19,6 +19,8 @@ from payfold._invariants import (
 
 from ._adapter_contract import AdapterContract
 from ._histories import answers, histories
+from ._leaks import Leak, find_leaks, find_pans
+from ._named_fields import card_field_leaks
 from ._scenario import T0, Scenario, created, given, seconds, wire
 from ._store_contract import EventStoreContract
 from ._strategies import (
@@ -38,9 +40,11 @@ __all__ = [
     "AdapterContract",
     "EventStoreContract",
     "InvariantViolation",
+    "Leak",
     "Scenario",
     "answers",
     "bodies",
+    "card_field_leaks",
     "check_due_times",
     "check_failed_only_on_evidence",
     "check_fold",
@@ -54,6 +58,8 @@ __all__ = [
     "created_events",
     "event_of",
     "events",
+    "find_leaks",
+    "find_pans",
     "gaps",
     "given",
     "histories",
