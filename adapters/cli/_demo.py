@@ -186,7 +186,7 @@ async def _deliver(runner: Runner, sandbox: Sandbox, report: DemoReport) -> None
     """Hand the webhooks the sandbox sent (duplicates included) to the runner, found by the reference inside."""
     for provider, headers, body in sandbox.webhooks():
         binding = runner.providers[provider]
-        hint = binding.adapter.webhook(headers, body, binding.webhook_secret, at=runner.clock.now())
+        hint = binding.adapter.webhook(headers, body, binding.secret_for_webhooks(), at=runner.clock.now())
         ref = _reference_in(hint.payload)
         if ref is not None:
             await runner.deliver_webhook(ref.replace("order-", "pay-"), headers, body)

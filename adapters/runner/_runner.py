@@ -141,7 +141,7 @@ class Runner:
         """Record a provider callback for ``payment_id``: a hint that can only move the next requery earlier."""
         state = await self._load(payment_id)
         provider = self._provider(state.provider)
-        event = provider.adapter.webhook(headers, body, provider.webhook_secret, at=self.clock.now())
+        event = provider.adapter.webhook(headers, body, provider.secret_for_webhooks(), at=self.clock.now())
         return await self._log.record_fact(payment_id, event, state)
 
     async def run(self, *, until_idle: bool = True) -> RunnerStats:

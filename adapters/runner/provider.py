@@ -24,12 +24,30 @@ class ProviderAdapter(Protocol):
 
 @dataclass(frozen=True)
 class Provider:
-    """A provider as the runner uses it: its adapter, the merchant's credentials, the policy, the webhook secret."""
+    """A provider as the runner uses it: its adapter, the merchant's credentials, the policy, the webhook secret.
+
+    ``webhook_secret`` is None when this app takes no callbacks from the provider (``Runner.deliver_webhook`` then
+    refuses them); an empty secret is a configuration error, since anyone could sign with it.
+    """
 
     adapter: ProviderAdapter
     credentials: Any
     policy: Policy | None = None
-    webhook_secret: str = ""
+    webhook_secret: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.webhook_secret == "":
+            raise ValueError(
+                "Provider(webhook_secret='') is a configuration error: with an empty secret anyone can sign a "
+                "webhook; pass the provider's webhook secret, or None when this app takes no webhooks"
+            )
+
+    def secret_for_webhooks(self) -> str:
+        """The webhook secret; ``ValueError`` naming the adapter when none was configured."""
+        if self.webhook_secret is None:
+            name = getattr(self.adapter, "NAME", type(self.adapter).__name__)
+            raise ValueError(f"no webhook secret configured for provider {name!r}: pass Provider(webhook_secret=...)")
+        return self.webhook_secret
 
     @property
     def effective_policy(self) -> Policy:

@@ -216,7 +216,7 @@ class World:
 
     async def _deliver(self, provider: str, headers: tuple[tuple[str, str], ...], body: bytes) -> None:
         binding = self.providers[provider]
-        hint = binding.adapter.webhook(headers, body, binding.webhook_secret, at=self.clock.now())
+        hint = binding.adapter.webhook(headers, body, binding.secret_for_webhooks(), at=self.clock.now())
         payload = hint.payload if isinstance(hint.payload, dict) else {}
         reference = payload.get("order_id") or payload.get("txRef")
         target = next((p for p, c in self.created.items() if c.reference == reference), None)
