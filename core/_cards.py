@@ -25,7 +25,9 @@ _DOUBLED: Final = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 CARD_FIELDS: Final[frozenset[str]] = frozenset(
     (
+        # card numbers
         "pan",
+        "cardpan",
         "cardnumber",
         "cardno",
         "cardnum",
@@ -34,7 +36,10 @@ CARD_FIELDS: Final[frozenset[str]] = frozenset(
         "ccno",
         "creditcard",
         "creditcardnumber",
+        "creditcardno",
+        "debitcardnumber",
         "primaryaccountnumber",
+        # security codes
         "cvv",
         "cvv2",
         "cvc",
@@ -44,9 +49,11 @@ CARD_FIELDS: Final[frozenset[str]] = frozenset(
         "securitycode",
         "cardsecuritycode",
         "cardcvv",
+        "cardcvc",
     )
 )
-"""Names of card-data fields, normalized (``normalized_name``)."""
+"""Names of card numbers and security codes, normalized (``normalized_name``). The adapters' redaction
+(``payfold.adapters.wire.names``) builds its card list on this one."""
 
 
 READING_RECORDED: Final[ContextVar[bool]] = ContextVar("payfold_reading_recorded", default=False)

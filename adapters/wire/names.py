@@ -19,35 +19,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Final
 
+from payfold._cards import CARD_FIELDS, normalized_name
+
 REDACTED: Final = "[redacted]"
 """What a redacted value becomes."""
 
-CARD_NAMES: Final[frozenset[str]] = frozenset(
+CARD_NAMES: Final[frozenset[str]] = CARD_FIELDS | frozenset(
     (
-        # card numbers
-        "pan",
-        "cardpan",
-        "cardnumber",
-        "cardno",
-        "cardnum",
-        "ccnumber",
-        "ccnum",
-        "ccno",
-        "creditcard",
-        "creditcardnumber",
-        "creditcardno",
-        "debitcardnumber",
-        "primaryaccountnumber",
-        # security codes
-        "cvv",
-        "cvv2",
-        "cvc",
-        "cvc2",
-        "csc",
-        "securitycode",
-        "cardsecuritycode",
-        "cardcvv",
-        "cardcvc",
         # expiry (with a PAN it is cardholder data; payfold never needs it back)
         "expiry",
         "expirydate",
@@ -70,7 +48,8 @@ CARD_NAMES: Final[frozenset[str]] = frozenset(
         "otp",
     )
 )
-"""Card data and customer authentication, normalized."""
+"""Card data and customer authentication, normalized: the core's card numbers and security codes
+(``payfold._cards.CARD_FIELDS``, which ``PaymentCreated`` refuses in ``details``), expiry, PIN and OTP."""
 
 SECRET_NAMES: Final[frozenset[str]] = CARD_NAMES | frozenset(
     (
@@ -112,12 +91,9 @@ PARAM_NAMES: Final[frozenset[str]] = SECRET_NAMES
 """Query parameter (and header) names whose value is redacted: the same one list."""
 
 
-def normalized(name: str) -> str:
-    """``name`` lower-cased, without a leading ``x-``/``x_`` and without any ``-`` or ``_``."""
-    lowered = name.lower()
-    if lowered[:2] in ("x-", "x_"):
-        lowered = lowered[2:]
-    return lowered.replace("-", "").replace("_", "")
+normalized: Final = normalized_name
+"""The one normalization of a name (``payfold._cards.normalized_name``): lower-cased, no leading ``x-``/``x_``,
+no ``-`` or ``_``."""
 
 
 @lru_cache(maxsize=4096)
