@@ -3,6 +3,8 @@ not translate), and a provider binding never verifies webhooks with an empty or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 import msgspec
 import pytest
@@ -32,7 +34,7 @@ def runner_with(script: ScriptedTranzzo, adapter: object = tranzzo) -> Runner:
     )
 
 
-def stored_text(events: list[object]) -> str:
+def stored_text(events: Sequence[object]) -> str:
     return b"\n".join(msgspec.json.encode(event) for event in events).decode()
 
 
