@@ -35,10 +35,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
-	$(BIN)/python -m tests.adapters.bench_translate
-	$(BIN)/python -m tests.adapters.bench_flutterwave
-	$(BIN)/python -m tests.stores.bench_stores
+	$(BIN)/python -m tests.bench_all
 
 # Mutation testing of core/_decide.py and core/_fold.py (docs/mutation.md): mutmut is installed here on demand,
 # not in the dev extra, so `make test` stays lean. Work folder: build/mutation/ (core/ is only ever read).

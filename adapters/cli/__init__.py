@@ -122,26 +122,39 @@ def _sandbox(args: argparse.Namespace) -> int:
     return status
 
 
-async def _stats(args: argparse.Namespace) -> int:
-    from payfold.adapters.cli._report import operation_stats, render_stats, streams
+def _progress(label: str) -> Any:
+    from payfold.adapters.cli._pace import Pace
 
+    return Pace(label, sys.stderr if sys.stderr.isatty() else None)
+
+
+async def _stats(args: argparse.Namespace) -> int:
+    from payfold.adapters.cli._report import render_stats
+    from payfold.adapters.cli._scan import stats_of
+
+    pace = _progress("stats")
     store = await _open(args.db)
     try:
-        for line in render_stats(operation_stats(await streams(store))):
-            print(line)
+        stats = await stats_of(store, pace)
     finally:
         await store.close()
+        pace.finish()
+    for line in render_stats(stats):
+        print(line)
+    print(pace.summary())
     return 0
 
 
 async def _audit(args: argparse.Namespace) -> int:
-    from payfold.adapters.cli._report import audit, streams
+    from payfold.adapters.cli._scan import audit_of
 
+    pace = _progress("audit")
     store = await _open(args.db)
     try:
-        result = audit(await streams(store), await store.verify(), policy_of)
+        result = await audit_of(store, policy_of, pace)
     finally:
         await store.close()
+        pace.finish()
     chain = result.chain
     print(f"hash chain: {'verified' if chain.ok else 'BROKEN'} ({chain.streams} streams, {chain.events} events)")
     for problem in chain.problems:
@@ -150,6 +163,7 @@ async def _audit(args: argparse.Namespace) -> int:
     print(f"invariants: {'hold' if not result.violations else f'{len(result.violations)} violations'}")
     for violation in result.violations:
         print(f"  {violation}")
+    print(pace.summary())
     return 0 if result.ok else 1
 
 
