@@ -1,14 +1,25 @@
-"""The PostgreSQL store's schema and statements (asyncpg, ``$n`` parameters)."""
+"""The PostgreSQL store's schema and statements (asyncpg, ``$n`` parameters).
+
+Global positions are ``xid8 * SLOTS + n``: the writing transaction's id (``pg_current_xact_id()``) times
+``SLOTS``, plus the event's place ``n`` (1 ...) in that transaction. So positions order events by transaction id,
+then by place, and need no shared counter. ``read_all`` reads only positions below ``WATERMARK``: the oldest
+transaction id still running (``pg_snapshot_xmin``) times ``SLOTS``. Every transaction below it has ended, so
+nothing can commit there later; why that makes a tailing reader skip nothing is in docs/storage.md.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-FORMAT: Final = 1
-"""The schema format this payfold writes (``payfold_meta.format``)."""
+FORMAT: Final = 2
+"""The schema format this payfold writes (``payfold_meta.format``). 1: positions from a locked head row."""
 
 LOCK_KEY: Final = 0x70666C64
 """Advisory lock key serialising schema creation and migration ("pfld")."""
+
+SLOTS: Final = 65536
+"""Positions per transaction id: one append_many writes at most ``SLOTS - 1`` events. ``xid8 * SLOTS`` fits a
+bigint until the cluster has used 2**47 transaction ids."""
 
 SCHEMA: Final = (
     "CREATE TABLE payfold_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -24,16 +35,12 @@ SCHEMA: Final = (
         UNIQUE (stream, version),
         UNIQUE (stream, id)
     )""",
-    """CREATE TABLE payfold_head (
-        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-        position bigint NOT NULL
-    )""",
-    "INSERT INTO payfold_head (singleton, position) VALUES (true, 0)",
     """CREATE TABLE payfold_due (
         stream text PRIMARY KEY,
-        due_at timestamptz NOT NULL,
+        due_at timestamptz,
         leased_by text,
-        leased_until timestamptz
+        leased_until timestamptz,
+        version integer NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX payfold_due_at ON payfold_due (due_at)",
     f"INSERT INTO payfold_meta (key, value) VALUES ('format', '{FORMAT}')",
@@ -41,8 +48,7 @@ SCHEMA: Final = (
 
 COLUMNS: Final = {
     "payfold_events": ["position", "stream", "version", "tag", "schema_version", "id", "hash", "data"],
-    "payfold_head": ["singleton", "position"],
-    "payfold_due": ["stream", "due_at", "leased_by", "leased_until"],
+    "payfold_due": ["stream", "due_at", "leased_by", "leased_until", "version"],
 }
 
 TABLE_COLUMNS: Final = """
@@ -52,8 +58,23 @@ TABLE_COLUMNS: Final = """
     GROUP BY table_name
 """
 
-LOCK_LOG: Final = "SELECT position FROM payfold_head FOR UPDATE"
-"""Taken first by every append and held to commit: positions are handed out in commit order."""
+XACT_BASE: Final = f"pg_current_xact_id()::text::bigint * {SLOTS}"
+"""The first position of the running transaction (assigns it a transaction id if it has none yet)."""
+
+MIGRATE_1_TO_2: Final = (
+    f"""DO $$ BEGIN
+        IF (SELECT coalesce(max(position), 0) FROM payfold_events) >= {XACT_BASE} THEN
+            RAISE EXCEPTION 'payfold: stored positions reach past the transaction-id positions';
+        END IF;
+    END $$""",
+    "DROP TABLE payfold_head",
+    "ALTER TABLE payfold_due ADD COLUMN version integer NOT NULL DEFAULT 0",
+    "ALTER TABLE payfold_due ALTER COLUMN due_at DROP NOT NULL",
+)
+"""Format 1 numbered events 1, 2, 3 ... under a lock on ``payfold_head``. Those positions stay (readers keep
+their checkpoints); new ones start at this transaction's id times ``SLOTS``, above them. Dropping the head row
+makes an old payfold still writing fail loudly instead of writing positions below the readers' watermark.
+Due rows gain the stream version they were decided at (0: before the migration, so any new append wins)."""
 
 READ_STATE: Final = """
     SELECT h.stream, h.version, h.hash, NULL::text AS id FROM (
@@ -65,27 +86,40 @@ READ_STATE: Final = """
     JOIN unnest($2::text[], $3::text[]) AS w(stream, id) ON e.stream = w.stream AND e.id = w.id
 """
 
-WRITE: Final = """
+WRITE: Final = f"""
     WITH inserted AS (
         INSERT INTO payfold_events (position, stream, version, tag, schema_version, id, hash, data)
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[],
-                             $8::bytea[])
-    ), head AS (
-        UPDATE payfold_head SET position = $9
-    ), cleared AS (
-        DELETE FROM payfold_due WHERE stream = ANY($10::text[])
+        SELECT {XACT_BASE} + w.n, w.stream, w.version, w.tag, w.schema_version, w.id, w.hash, w.data
+        FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bytea[])
+            AS w(n, stream, version, tag, schema_version, id, hash, data)
     )
-    INSERT INTO payfold_due (stream, due_at)
-    SELECT * FROM unnest($11::text[], $12::timestamptz[])
-    ON CONFLICT (stream) DO UPDATE SET due_at = excluded.due_at, leased_by = NULL, leased_until = NULL
+    INSERT INTO payfold_due AS d (stream, version, due_at)
+    SELECT * FROM unnest($9::text[], $10::int[], $11::timestamptz[])
+    ON CONFLICT (stream) DO UPDATE
+        SET due_at = excluded.due_at, version = excluded.version, leased_by = NULL, leased_until = NULL
+        WHERE d.version <= excluded.version
 """
+"""One statement, so one atomic transaction without BEGIN / COMMIT round trips. Rows arrive sorted by (stream,
+version) so that two writers of the same streams take their index entries in one order (no deadlock); ``n``
+keeps the append's own order in the positions. A due row keeps the stream version it was decided at (NULL
+``due_at``: nothing due) and only a decision at that version or later replaces it: an append that read the
+heads before another one committed cannot put back a stale due time."""
 
 RECORD_COLUMNS: Final = "position, stream, version, tag, schema_version, id, hash, data"
+
+WATERMARK: Final = f"(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * {SLOTS})"
+"""The lowest position a transaction still running (or not yet started) can write, for this statement's snapshot."""
 
 READ_STREAM: Final = f"SELECT {RECORD_COLUMNS} FROM payfold_events WHERE stream = $1 AND version > $2 ORDER BY version"
 READ_EVENTS: Final = "SELECT data, schema_version FROM payfold_events WHERE stream = $1 ORDER BY version"
 VERSION: Final = "SELECT coalesce(max(version), 0) FROM payfold_events WHERE stream = $1"
-READ_BATCH: Final = f"SELECT {RECORD_COLUMNS} FROM payfold_events WHERE position > $1 ORDER BY position LIMIT $2"
+READ_BATCH: Final = f"""
+    SELECT {RECORD_COLUMNS} FROM payfold_events
+    WHERE position > $1 AND position < {WATERMARK}
+    ORDER BY position LIMIT $2
+"""
+LAST_COMMITTED: Final = "SELECT max(position) FROM payfold_events"
+"""The highest position committed so far, watermark or not (a backward scan of the primary key)."""
 READ_CHAIN: Final = f"SELECT {RECORD_COLUMNS} FROM payfold_events ORDER BY stream, version"
 DUE: Final = "SELECT stream, due_at FROM payfold_due WHERE due_at <= $1 ORDER BY due_at, stream LIMIT $2"
 LEASE: Final = """

@@ -1,24 +1,29 @@
 """PostgresStore: the event store for many workers on many machines, on asyncpg.
 
-Every append takes the log's single head row ``FOR UPDATE`` first and holds it to commit, so global positions
-are handed out in commit order: ``read_all`` never skips a row that commits later with a lower position. The
-price is that appends are serialised across the database (group them with ``append_many``). ``lease_due``
-shares due work between workers with ``FOR UPDATE SKIP LOCKED``.
+Appends to different streams share no lock: each transaction numbers its events from its own transaction id
+(``xid8 * 65536 + n``), and ``read_all`` reads only below the oldest transaction still running, so a tailing
+reader sees positions in increasing order and never skips an event that commits late (docs/storage.md,
+"Concurrency"). Two appends to one stream race on its ``(stream, version)`` key; the loser re-reads and gets the
+usual answer (``_postgres_append``). ``lease_due`` shares due work between workers with ``FOR UPDATE SKIP LOCKED``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from payfold import Event, decode
-from payfold._store import AppendResult, Due, Record, StoreFormatError, StreamAppend, VerifyReport
+from payfold._store import AppendResult, Due, Record, StreamAppend, VerifyReport
 from payfold._time import check_utc
-from payfold.adapters.stores import _chain, _plan
+from payfold.adapters.stores import _chain, _plan, _postgres_append, _postgres_schema
 from payfold.adapters.stores import _postgres_sql as sql
+
+MIGRATIONS = _postgres_schema.MIGRATIONS
+"""``MIGRATIONS[v]``: the statements turning schema format ``v`` into ``v + 1`` (run in one transaction)."""
 
 
 class PostgresStore:
@@ -31,13 +36,13 @@ class PostgresStore:
     @classmethod
     async def open(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
         """Connect, create the tables in an empty database, migrate an older schema, refuse foreign or newer ones."""
-        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
-        async with pool.acquire() as conn:
-            where = f"postgresql database {await conn.fetchval('SELECT current_database()')!r}"
+        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, reset=_keep_session)
         try:
-            async with pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", sql.LOCK_KEY)
-                await _prepare(conn, where)
+            async with pool.acquire() as conn:
+                where = f"postgresql database {await conn.fetchval('SELECT current_database()')!r}"
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", sql.LOCK_KEY)
+                    await _postgres_schema.prepare(conn, where)
         except BaseException:
             await pool.close()
             raise
@@ -55,45 +60,15 @@ class PostgresStore:
         return (await self.append_many([item]))[0]
 
     async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
-        """Append to many streams in one transaction (all or nothing)."""
-        items = _plan.prepare(appends)
-        streams, ids = _plan.wanted(items)
-        async with self._pool.acquire() as conn, conn.transaction():
-            position: int = await conn.fetchval(sql.LOCK_LOG)
-            heads: dict[str, _plan.Head] = {}
-            stored: dict[tuple[str, str], int] = {}
-            rows = await conn.fetch(sql.READ_STATE, streams, [s for s, _ in ids], [i for _, i in ids])
-            for row in rows:
-                if row["id"] is None:
-                    heads[row["stream"]] = (row["version"], row["hash"])
-                else:
-                    stored[(row["stream"], row["id"])] = row["version"]
-            planned = _plan.plan(items, heads, stored)
-            new = planned.rows
-            last = position + len(new)
-            await conn.execute(
-                sql.WRITE,
-                list(range(position + 1, last + 1)),
-                [r.stream for r in new],
-                [r.version for r in new],
-                [r.tag for r in new],
-                [r.schema_version for r in new],
-                [r.id for r in new],
-                [r.hash for r in new],
-                [r.data for r in new],
-                last,
-                [s for s, at in planned.due.items() if at is None],
-                [s for s, at in planned.due.items() if at is not None],
-                [at for at in planned.due.values() if at is not None],
-            )
-        return planned.results
+        """Append to many streams in one transaction (all or nothing), at most 65535 events."""
+        return await _postgres_append.append(self._pool, _plan.prepare(appends))
 
     async def read(self, stream: str) -> list[Event]:
         """The events of ``stream`` in version order."""
         return [decode(row[0], row[1]) for row in await self._pool.fetch(sql.READ_EVENTS, stream)]
 
     async def read_records(self, stream: str, after_version: int = 0) -> list[Record]:
-        """The records of ``stream`` after ``after_version``."""
+        """The records of ``stream`` after ``after_version`` (a range scan of the ``(stream, version)`` key)."""
         return [_plan.record(row) for row in await self._pool.fetch(sql.READ_STREAM, stream, after_version)]
 
     async def version(self, stream: str) -> int:
@@ -101,13 +76,35 @@ class PostgresStore:
         found: int = await self._pool.fetchval(sql.VERSION, stream)
         return found
 
-    async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
-        """Every record after ``after_position`` in commit order, ``batch`` rows per query."""
+    async def read_all(
+        self, after_position: int = 0, *, batch: int = 500, settle: float = 10.0
+    ) -> AsyncIterator[Record]:
+        """Every record after ``after_position`` in position order, ``batch`` rows per query.
+
+        Reads only below the watermark (events of transactions older than every running one), so positions
+        only grow and a checkpoint never passes an event that commits later. Before it stops it waits, at most
+        ``settle`` seconds, for the transactions holding back events already committed when it reached the
+        watermark: so it returns every event committed before the call unless a transaction stays open longer.
+        """
         position = after_position
-        while rows := await self._pool.fetch(sql.READ_BATCH, position, batch):
+        target: int | None = None
+        deadline = 0.0
+        pause = 0.001
+        while True:
+            rows = await self._pool.fetch(sql.READ_BATCH, position, batch)
             for row in rows:
                 yield _plan.record(row)
-            position = rows[-1]["position"]
+            if rows:
+                position = rows[-1]["position"]
+            if len(rows) == batch:
+                continue
+            if target is None:
+                target = await self._pool.fetchval(sql.LAST_COMMITTED)
+                deadline = time.monotonic() + settle
+            if target is None or position >= target or time.monotonic() >= deadline:
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def due(self, now: datetime, limit: int = 100) -> list[Due]:
         """Streams due at or before ``now``, earliest first (leased or not)."""
@@ -135,39 +132,6 @@ class PostgresStore:
         return checker.report()
 
 
-async def _prepare(conn: Any, where: str) -> None:
-    tables = await conn.fetch(sql.TABLE_COLUMNS, [*sql.COLUMNS, "payfold_meta"])
-    found = {row[0]: list(row[1]) for row in tables}
-    if not found:
-        for statement in sql.SCHEMA:
-            await conn.execute(statement)
-    elif "payfold_meta" not in found:
-        raise StoreFormatError(where, f"not a payfold database: tables {sorted(found)} without payfold_meta")
-    else:
-        value = await conn.fetchval("SELECT value FROM payfold_meta WHERE key = 'format'")
-        version = int(value) if value is not None and value.isdigit() else None
-        if version is None:
-            raise StoreFormatError(where, f"not a payfold database: payfold_meta.format is {value!r}")
-        if version > sql.FORMAT:
-            raise StoreFormatError(
-                where, f"written by a newer payfold (schema format {version}; this payfold reads up to {sql.FORMAT})"
-            )
-        for step in range(version, sql.FORMAT):
-            migration = MIGRATIONS.get(step)
-            if migration is None:
-                raise StoreFormatError(where, f"no migration from schema format {step}")
-            for statement in migration:
-                await conn.execute(statement)
-        if version != sql.FORMAT:
-            await conn.execute("UPDATE payfold_meta SET value = $1 WHERE key = 'format'", str(sql.FORMAT))
-    tables = await conn.fetch(sql.TABLE_COLUMNS, list(sql.COLUMNS))
-    found = {row[0]: list(row[1]) for row in tables}
-    for table, wanted in sql.COLUMNS.items():
-        if found.get(table) != wanted:
-            raise StoreFormatError(
-                where, f"unexpected schema: table {table} has columns {found.get(table)}, expected {wanted}"
-            )
-
-
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""``MIGRATIONS[v]``: the statements turning schema format ``v`` into ``v + 1`` (run in one transaction)."""
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Returning a connection to the pool: asyncpg has already rolled back any open transaction, and the store
+    changes no session state, so skip the default reset query (one round trip per store call)."""

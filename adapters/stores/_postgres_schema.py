@@ -1,0 +1,69 @@
+"""Opening a PostgreSQL database: create the tables, migrate an older format, refuse anything else.
+
+Runs inside one transaction under an advisory lock (``PostgresStore.open``), so many workers may start at once
+and a failed migration leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+
+from payfold._store import StoreFormatError
+from payfold.adapters.stores import _postgres_sql as sql
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: sql.MIGRATE_1_TO_2}
+"""``MIGRATIONS[v]``: the statements turning schema format ``v`` into ``v + 1`` (run in one transaction)."""
+
+
+async def prepare(conn: Any, where: str) -> None:
+    """Bring the database at ``conn`` to ``sql.FORMAT`` or raise ``StoreFormatError`` naming what to do."""
+    found = await _columns(conn, [*sql.COLUMNS, "payfold_meta", "payfold_head"])
+    if not found:
+        for statement in sql.SCHEMA:
+            await conn.execute(statement)
+    elif "payfold_meta" not in found:
+        raise StoreFormatError(where, f"not a payfold database: tables {sorted(found)} without payfold_meta")
+    else:
+        await _migrate(conn, where, await _format(conn, where))
+    found = await _columns(conn, list(sql.COLUMNS))
+    for table, wanted in sql.COLUMNS.items():
+        if found.get(table) != wanted:
+            raise StoreFormatError(
+                where, f"unexpected schema: table {table} has columns {found.get(table)}, expected {wanted}"
+            )
+
+
+async def _columns(conn: Any, tables: list[str]) -> dict[str, list[str]]:
+    return {row[0]: list(row[1]) for row in await conn.fetch(sql.TABLE_COLUMNS, tables)}
+
+
+async def _format(conn: Any, where: str) -> int:
+    value = await conn.fetchval("SELECT value FROM payfold_meta WHERE key = 'format'")
+    if value is None or not value.isdigit():
+        raise StoreFormatError(where, f"not a payfold database: payfold_meta.format is {value!r}")
+    version = int(value)
+    if version > sql.FORMAT:
+        raise StoreFormatError(
+            where,
+            f"written by a newer payfold (schema format {version}; this payfold reads up to {sql.FORMAT}): "
+            "upgrade payfold",
+        )
+    return version
+
+
+async def _migrate(conn: Any, where: str, version: int) -> None:
+    for step in range(version, sql.FORMAT):
+        migration = MIGRATIONS.get(step)
+        if migration is None:
+            raise StoreFormatError(where, f"no migration from schema format {step}")
+        try:
+            for statement in migration:
+                await conn.execute(statement)
+        except asyncpg.PostgresError as exc:
+            raise StoreFormatError(
+                where, f"migrating schema format {step} to {step + 1} failed, nothing changed: {exc}"
+            ) from exc
+    if version != sql.FORMAT:
+        await conn.execute("UPDATE payfold_meta SET value = $1 WHERE key = 'format'", str(sql.FORMAT))
