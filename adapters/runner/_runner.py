@@ -34,6 +34,7 @@ from payfold import (
     next_step,
 )
 from payfold._store import EventStore
+from payfold.adapters.runner._cache import DEFAULT_CAPACITY, StateCache
 from payfold.adapters.runner._committer import GroupCommitter
 from payfold.adapters.runner._payments import PaymentLog
 from payfold.adapters.runner._streams import (
@@ -71,7 +72,8 @@ class Runner:
     """Drives payments stored in ``store`` through their providers. See docs/runner.md.
 
     ``worker`` names this runner in leases and, with ``nonce`` (default: random), in every ``RequestSent`` it
-    writes (``sender``); a deterministic simulation passes its own nonce.
+    writes (``sender``); a deterministic simulation passes its own nonce. ``cached`` bounds the folded states kept
+    besides the payments being advanced (each exchange then reads only the events after the version it holds).
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class Runner:
         lease_for: timedelta = timedelta(minutes=5),
         group_commit: bool = True,
         nonce: str | None = None,
+        cached: int = DEFAULT_CAPACITY,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -98,7 +101,8 @@ class Runner:
         self.sender = f"{worker}:{secrets.token_hex(4) if nonce is None else nonce}"
         self.lease_for = lease_for
         self._committer = GroupCommitter(store) if group_commit else None
-        self._log = PaymentLog(store, self._committer, self._policy_of, self._count_conflict)
+        self._cache = StateCache(cached)
+        self._log = PaymentLog(store, self._committer, self._policy_of, self._count_conflict, self._cache)
         self._stopping = asyncio.Event()
         self.stats = RunnerStats()
         self._load = self._log.load
@@ -124,25 +128,28 @@ class Runner:
         again, at most ``CONFLICT_RETRIES`` times in a row; then ``StreamBroken`` names the stream.
         """
         last: ConcurrencyConflict | None = None
-        for _ in range(CONFLICT_RETRIES):
-            try:
-                return await self._advance_once(payment_id)
-            except ConcurrencyConflict as conflict:
-                self._count_conflict()  # another worker moved first: re-read, re-decide
-                last = conflict
+        with self._cache.hold(payment_id):
+            for _ in range(CONFLICT_RETRIES):
+                try:
+                    return await self._advance_once(payment_id)
+                except ConcurrencyConflict as conflict:
+                    self._count_conflict()  # another worker moved first: re-read (their events), re-decide
+                    last = conflict
         raise too_many_conflicts(payment_id, last)
 
     async def validate(self, payment_id: str, otp: str) -> Event:
         """The app's own action: submit the customer's OTP (a ``validate`` request) and record the answer."""
         state = await self._load(payment_id)
-        return await self._exchange(payment_id, state, Validate(otp=otp), "validate")
+        event, _ = await self._exchange(payment_id, state, Validate(otp=otp), "validate")
+        return event
 
     async def deliver_webhook(self, payment_id: str, headers: tuple[tuple[str, str], ...], body: bytes) -> Event:
         """Record a provider callback for ``payment_id``: a hint that can only move the next requery earlier."""
         state = await self._load(payment_id)
         provider = self._provider(state.provider)
         event = provider.adapter.webhook(headers, body, provider.secret_for_webhooks(), at=self.clock.now())
-        return await self._log.record_fact(payment_id, event, state)
+        await self._log.record_fact(payment_id, event, state)
+        return event
 
     async def run(self, *, until_idle: bool = True) -> RunnerStats:
         """Serve due work until stopped (or, with ``until_idle``, until no payment has anything left to do).
@@ -206,13 +213,14 @@ class Runner:
         operation: Operation = (
             "charge" if isinstance(step, SendCharge) else "poll" if isinstance(step, Poll) else "requery"
         )
-        await self._exchange(stream, state, step, operation)
-        return next_step(await self._load(stream), policy)
+        _, after = await self._exchange(stream, state, step, operation)
+        return next_step(after, policy)
 
     async def _exchange(
         self, stream: str, state: Payment, action: SendCharge | Poll | Requery | Validate, operation: Operation
-    ) -> Event:
-        """Claim the request (``RequestSent``, before the I/O), send it, translate the answer and record it."""
+    ) -> tuple[Event, Payment]:
+        """Claim the request (``RequestSent``, before the I/O), send it, translate the answer and record it;
+        return the answer and the state right after it."""
         provider = self._provider(state.provider)
         try:
             request = provider.adapter.request(action, state, provider.credentials)
@@ -232,7 +240,7 @@ class Runner:
         self.stats.requests[operation] += 1
         wire = await self._call(request, operation, sent.at, provider.effective_policy)
         event = self._translate(provider, wire)
-        return await self._log.record_fact(stream, event, in_flight)
+        return event, await self._log.record_fact(stream, event, in_flight)
 
     async def _call(self, request: HttpRequest, operation: Operation, sent_at: datetime, policy: Policy) -> Wire:
         """One exchange with the provider, as a wire (untranslated, unredacted)."""

@@ -37,9 +37,9 @@ def adapter_error(wire: Wire) -> Event:
     return unanswered(msgspec.structs.replace(wire, headers=(), body=b"", url=redact_url(wire.url)), "adapter_error")
 
 
-def check_versions(stream: str, records: Sequence[Record]) -> None:
-    """Raise ``StreamBroken`` unless ``records`` hold versions 1, 2, 3, ... with none missing."""
-    for expected, record in enumerate(records, start=1):
+def check_versions(stream: str, records: Sequence[Record], *, after: int = 0) -> None:
+    """Raise ``StreamBroken`` unless ``records`` hold versions ``after + 1``, ``after + 2``, ... with none missing."""
+    for expected, record in enumerate(records, start=after + 1):
         if record.version != expected:
             found = f"version {record.version}" + (f" after version {expected - 1}" if expected > 1 else " first")
             raise StreamBroken(

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+import msgspec
+
 from payfold import Event, decode
 from payfold._store import AppendResult, Due, Record, VerifyReport
 from payfold.adapters.stores import _chain, _plan
@@ -18,6 +20,16 @@ _INSERT: Final = (
     "INSERT INTO payfold_events (stream, version, tag, schema_version, id, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _HEAD: Final = "SELECT version, hash FROM payfold_events WHERE stream = ? ORDER BY version DESC LIMIT 1"
+_HEADS: Final = (
+    "SELECT stream, version, hash FROM payfold_events WHERE position IN (SELECT (SELECT position FROM payfold_events"
+    " WHERE stream = names.value ORDER BY version DESC LIMIT 1) FROM json_each(?) AS names)"
+)
+"""The heads of the streams named in a JSON array: one index probe per stream, however long the streams."""
+_READ_MANY: Final = (
+    "SELECT stream, data, schema_version FROM payfold_events"
+    " WHERE stream IN (SELECT value FROM json_each(?)) ORDER BY stream, version"
+)
+_CHUNK: Final = 5000
 _STORED: Final = "SELECT version FROM payfold_events WHERE stream = ? AND id = ?"
 _SET_DUE: Final = (
     "INSERT INTO payfold_due (stream, due_at) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET due_at = excluded.due_at"
@@ -30,33 +42,63 @@ def micros(at: datetime) -> int:
 
 
 def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendResult]:
-    """Check, plan and commit ``items`` in one IMMEDIATE transaction (the whole append, one thread hop)."""
+    """Check, plan and commit ``items`` in one IMMEDIATE transaction (the whole append, one thread hop).
+
+    The heads of every stream come from one query. Stored ids are looked up only where the plan needs them (an
+    append behind the head, which must be a retry); anywhere else a stored id shows up as a UNIQUE (stream, id)
+    clash on insert, and then the batch is planned again, knowing every stored id.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         streams, ids = _plan.wanted(items)
-        heads: dict[str, _plan.Head] = {}
-        for stream in streams:
-            head = conn.execute(_HEAD, (stream,)).fetchone()
-            if head is not None:
-                heads[stream] = (head[0], head[1])
-        stored = {}
-        for key in ids:
-            found = conn.execute(_STORED, key).fetchone()
-            if found is not None:
-                stored[key] = found[0]
-        planned = _plan.plan(items, heads, stored)
-        conn.executemany(
-            _INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in planned.rows]
-        )
-        clear = [(stream,) for stream, at in planned.due.items() if at is None]
-        conn.executemany("DELETE FROM payfold_due WHERE stream = ?", clear)
-        conn.executemany(_SET_DUE, [(s, micros(at)) for s, at in planned.due.items() if at is not None])
+        heads = _heads(conn, streams)
+        behind = {item.stream for item in items if item.expected_version < heads.get(item.stream, (0, ""))[0]}
+        planned = _plan.plan(items, heads, _stored(conn, [key for key in ids if key[0] in behind]))
+        conn.execute("SAVEPOINT payfold_rows")
+        try:
+            _insert(conn, planned)
+        except sqlite3.IntegrityError:  # an event already stored under the same id: absorbed, not stored twice
+            conn.execute("ROLLBACK TO payfold_rows")
+            planned = _plan.plan(items, heads, _stored(conn, ids))
+            _insert(conn, planned)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     return planned.results
+
+
+def _heads(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, _plan.Head]:
+    """Each stream's (version, hash) at its head; streams without events are left out."""
+    if len(streams) == 1:
+        row = conn.execute(_HEAD, (streams[0],)).fetchone()
+        return {} if row is None else {streams[0]: (row[0], row[1])}
+    found: dict[str, _plan.Head] = {}
+    for start in range(0, len(streams), _CHUNK):
+        names = msgspec.json.encode(streams[start : start + _CHUNK])
+        found.update((stream, (version, hash_)) for stream, version, hash_ in conn.execute(_HEADS, (names,)))
+    return found
+
+
+def _stored(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The versions at which these (stream, id) pairs are stored."""
+    stored = {}
+    for key in keys:
+        found = conn.execute(_STORED, key).fetchone()
+        if found is not None:
+            stored[key] = found[0]
+    return stored
+
+
+def _insert(conn: sqlite3.Connection, planned: _plan.Plan) -> None:
+    conn.executemany(
+        _INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in planned.rows]
+    )
+    clear = [(stream,) for stream, at in planned.due.items() if at is None]
+    if clear:
+        conn.executemany("DELETE FROM payfold_due WHERE stream = ?", clear)
+    conn.executemany(_SET_DUE, [(s, micros(at)) for s, at in planned.due.items() if at is not None])
 
 
 def read_records(conn: sqlite3.Connection, stream: str, after_version: int) -> list[Record]:
@@ -69,6 +111,19 @@ def read_events(conn: sqlite3.Connection, stream: str) -> list[Event]:
     """The decoded events of ``stream`` (decoded on this thread: no record objects in between)."""
     sql = "SELECT data, schema_version FROM payfold_events WHERE stream = ? ORDER BY version"
     return [decode(data, schema_version) for data, schema_version in conn.execute(sql, (stream,))]
+
+
+def read_many(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, list[Event]]:
+    """The decoded events of each stream of ``streams`` that has any (streams named in a JSON array per query)."""
+    found: dict[str, list[Event]] = {}
+    for start in range(0, len(streams), _CHUNK):
+        names = msgspec.json.encode(streams[start : start + _CHUNK])
+        for stream, data, schema_version in conn.execute(_READ_MANY, (names,)):
+            events = found.get(stream)
+            if events is None:
+                events = found[stream] = []
+            events.append(decode(data, schema_version))
+    return found
 
 
 def version(conn: sqlite3.Connection, stream: str) -> int:

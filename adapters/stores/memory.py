@@ -62,6 +62,10 @@ class MemoryStore:
         """The events of ``stream`` in version order."""
         return [record.event() for record in self._streams.get(stream, [])]
 
+    async def read_many(self, streams: Sequence[str]) -> dict[str, list[Event]]:
+        """The events of each of ``streams`` (unknown ones map to ``[]``), as ``SqliteStore.read_many``."""
+        return {stream: await self.read(stream) for stream in streams}
+
     async def read_records(self, stream: str, after_version: int = 0) -> list[Record]:
         """The records of ``stream`` after ``after_version``."""
         return self._streams.get(stream, [])[after_version:]

@@ -2,12 +2,14 @@
 
 Prints events/s and the ratio payfold / plain for: a durable append per event, group commit, and replay
 (read + decode + fold). SQLite in a temp dir; PostgreSQL on a throwaway server with fsync on. Not a test.
+``rows()`` gives the SQLite rows (medians of several rounds) as ``tests.benchrow.Row`` values for ``make bench``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +34,7 @@ from payfold._store import EventStore, StreamAppend
 from payfold.adapters.stores.postgres import PostgresStore
 from payfold.adapters.stores.sqlite import SqliteStore
 from tests._postgres import PostgresServer
+from tests.benchrow import Row, rate_row
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SINGLE = 500  # durable appends, one event each
@@ -89,15 +92,20 @@ async def ours_single(store: EventStore) -> int:
     return SINGLE
 
 
-async def ours_group(store: EventStore) -> int:
-    for g in range(GROUPS):
+def batches(group: int) -> int:
+    """How many group commits of ``group`` streams a group-commit run makes (about 10,000 events, at least 10)."""
+    return max(GROUPS, 10_000 // group)
+
+
+async def ours_group(store: EventStore, group: int = GROUP) -> int:
+    for g in range(batches(group)):
         await store.append_many(
             [
                 StreamAppend(stream=f"g{g}-{n}", events=history(f"g{g}-{n}")[:1], expected_version=0)
-                for n in range(GROUP)
+                for n in range(group)
             ]
         )
-    return GROUP * GROUPS
+    return group * batches(group)
 
 
 async def seed(store: EventStore) -> None:
@@ -138,13 +146,13 @@ def sqlite_single(conn: sqlite3.Connection) -> int:
     return SINGLE
 
 
-def sqlite_group(conn: sqlite3.Connection) -> int:
-    for g in range(GROUPS):
-        rows = [(f"g{g}-{n}", 1, encode(history(f"g{g}-{n}")[0])) for n in range(GROUP)]
+def sqlite_group(conn: sqlite3.Connection, group: int = GROUP) -> int:
+    for g in range(batches(group)):
+        rows = [(f"g{g}-{n}", 1, encode(history(f"g{g}-{n}")[0])) for n in range(group)]
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO e VALUES (?, ?, ?)", rows)
         conn.execute("COMMIT")
-    return GROUP * GROUPS
+    return group * batches(group)
 
 
 def sqlite_replay(conn: sqlite3.Connection) -> int:
@@ -160,40 +168,86 @@ def sync_rate(fn: Callable[[], int]) -> float:
     return rate(count, time.perf_counter() - start)
 
 
-async def bench_sqlite(tmp: Path) -> None:
-    print(f"SQLite (WAL, synchronous=FULL) in {tmp}")
+def seed_plain(conn: sqlite3.Connection) -> None:
+    for start in range(0, REPLAY_STREAMS, 200):
+        rows = [(f"r{n}", v + 1, encode(e)) for n in range(start, start + 200) for v, e in enumerate(history(f"r{n}"))]
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO e VALUES (?, ?, ?)", rows)
+        conn.execute("COMMIT")
+
+
+async def ours_replay_bulk(store: SqliteStore) -> int:
+    """Replay through the bulk read: 200 streams per query (one thread hop), decoded on the reader's thread."""
+    names = [f"r{n}" for n in range(REPLAY_STREAMS)]
+    for start in range(0, REPLAY_STREAMS, 200):
+        for events in (await store.read_many(names[start : start + 200])).values():
+            fold(events)
+    return REPLAY_STREAMS * HISTORY
+
+
+async def sqlite_round(tmp: Path, group: int) -> dict[str, tuple[float, float]]:
+    """One round in fresh files: (payfold, plain) events/s for each SQLite row."""
     store = await SqliteStore.open(tmp / "payfold.db")
     conn = plain_sqlite(tmp / "plain.db")
+    found: dict[str, tuple[float, float]] = {}
     try:
-        show(
-            "durable append, 1 event/commit",
-            await timed(lambda: ours_single(store)),
-            sync_rate(lambda: sqlite_single(conn)),
-            "sqlite3 1 commit/event",
-        )
-        show(
-            f"group commit, {GROUP} streams/commit",
-            await timed(lambda: ours_group(store)),
-            sync_rate(lambda: sqlite_group(conn)),
-            "sqlite3 executemany",
-        )
+        plain_single = sync_rate(lambda: sqlite_single(conn))
+        found["single"] = (await timed(lambda: ours_single(store)), plain_single)
+        plain_group = sync_rate(lambda: sqlite_group(conn, group))
+        found["group"] = (await timed(lambda: ours_group(store, group)), plain_group)
         await seed(store)
-        for start in range(0, REPLAY_STREAMS, 200):
-            rows = [
-                (f"r{n}", v + 1, encode(e)) for n in range(start, start + 200) for v, e in enumerate(history(f"r{n}"))
-            ]
-            conn.execute("BEGIN")
-            conn.executemany("INSERT INTO e VALUES (?, ?, ?)", rows)
-            conn.execute("COMMIT")
-        show(
-            "replay: read + decode + fold",
-            await timed(lambda: ours_replay(store)),
-            sync_rate(lambda: sqlite_replay(conn)),
-            "sqlite3 + msgspec + fold",
-        )
+        seed_plain(conn)
+        plain_replay = sync_rate(lambda: sqlite_replay(conn))
+        found["replay"] = (await timed(lambda: ours_replay_bulk(store)), plain_replay)
+        found["replay_one_by_one"] = (await timed(lambda: ours_replay(store)), plain_replay)
     finally:
         await store.close()
         conn.close()
+    return found
+
+
+async def sqlite_rounds(rounds: int, group: int) -> dict[str, tuple[float, float]]:
+    """Medians over ``rounds`` rounds, each in a fresh temp dir (plain and payfold alternate within a round)."""
+    runs = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="payfold-bench-", dir=Path.home()) as tmp:
+            runs.append(await sqlite_round(Path(tmp), group))
+    return {
+        key: (statistics.median(r[key][0] for r in runs), statistics.median(r[key][1] for r in runs)) for key in runs[0]
+    }
+
+
+def rows(*, rounds: int = 5) -> list[Row]:
+    """The SQLite rows of ``make bench`` (WAL, synchronous=FULL on both sides), medians of ``rounds`` rounds."""
+    small = asyncio.run(sqlite_rounds(rounds, 64))
+    large = asyncio.run(sqlite_rounds(rounds, 1000))
+    single, replay = large["single"], large["replay"]
+    return [
+        rate_row("SQLite group commit, 64 streams/commit", *small["group"], "ev/s", 0.6, "one await, one fsync"),
+        rate_row("SQLite group commit, 1,000 streams/commit", *large["group"], "ev/s", 0.6, "encode + hash per event"),
+        rate_row(
+            "SQLite durable append, 1 commit/event", *single, "ev/s", 0.9, "fsync-bound; one aiosqlite thread hop"
+        ),
+        rate_row(
+            "SQLite replay, 2,000 short payments (bulk read)",
+            *replay,
+            "ev/s",
+            0.8,
+            "200 streams per query: one thread hop each",
+        ),
+    ]
+
+
+async def bench_sqlite(tmp: Path) -> None:
+    print(f"SQLite (WAL, synchronous=FULL) in {tmp}")
+    found: dict[str, tuple[float, float]] = {}
+    for group in (64, 1000):
+        (tmp / str(group)).mkdir()
+        found = await sqlite_round(tmp / str(group), group)
+        show("durable append, 1 event/commit", *found["single"], "sqlite3 1 commit/event")
+        show(f"group commit, {group} streams/commit", *found["group"], "sqlite3 executemany")
+    show("replay: bulk read + decode + fold", *found["replay"], "sqlite3 + msgspec + fold")
+    show("replay: one read per payment", *found["replay_one_by_one"], "sqlite3 + msgspec + fold")
 
 
 # --- plain asyncpg ----------------------------------------------------------------------------------------

@@ -215,3 +215,75 @@ async def test_a_hand_edited_payload_is_named_by_verify(tmp_path: Path) -> None:
             await store.read("p1")
     finally:
         await store.close()
+
+
+async def test_read_many_is_read_for_each_stream_in_one_hop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await SqliteStore.open(tmp_path / "events.db")
+    try:
+        await store.append_many(
+            [
+                StreamAppend(
+                    stream=f"s{n}",
+                    events=[created(f"s{n}"), *[sent(k) for k in range(1, n % 4 + 1)]],
+                    expected_version=0,
+                )
+                for n in range(30)
+            ]
+        )
+        hops = 0
+        execute = store._reader._execute
+
+        async def counted(fn: Any, *args: Any) -> Any:
+            nonlocal hops
+            hops += 1
+            return await execute(fn, *args)  # type: ignore[no-untyped-call]
+
+        monkeypatch.setattr(store._reader, "_execute", counted)
+        names = [f"s{n}" for n in range(29, -1, -1)] + ["nobody"]
+        found = await store.read_many(names)
+        assert hops == 1
+        monkeypatch.undo()
+        assert list(found) == names
+        for name in names:
+            assert found[name] == await store.read(name)
+        assert found["nobody"] == [] and len(found["s3"]) == 4
+    finally:
+        await store.close()
+
+
+async def test_a_batch_with_an_event_already_stored_absorbs_it_and_stores_the_rest(tmp_path: Path) -> None:
+    """An id already stored at a stream's head is found on insert (UNIQUE (stream, id)), not by a lookup per
+    event: the batch is planned again and the duplicate absorbed, the other streams' events stored once."""
+    store = await SqliteStore.open(tmp_path / "events.db")
+    try:
+        await store.append("a", [created("a"), sent(1)], expected_version=0)
+        results = await store.append_many(
+            [
+                StreamAppend(stream="a", events=[sent(1), unknown(2)], expected_version=2),
+                StreamAppend(stream="b", events=[created("b")], expected_version=0),
+            ]
+        )
+        assert [(r.version, r.appended, r.duplicates) for r in results] == [(3, 1, 1), (1, 1, 0)]
+        assert await store.read("a") == [created("a"), sent(1), unknown(2)]
+        assert await store.read("b") == [created("b")]
+        assert (await store.verify()).ok
+    finally:
+        await store.close()
+
+
+async def test_heads_of_many_long_streams_come_from_one_query(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "events.db")
+    try:
+        for n in range(3):
+            await store.append(f"s{n}", [created(f"s{n}"), *[sent(k) for k in range(1, 40 * (n + 1))]], 0)
+        results = await store.append_many(
+            [StreamAppend(stream=f"s{n}", events=[unknown(500)], expected_version=40 * (n + 1)) for n in range(3)]
+        )
+        assert [r.version for r in results] == [41, 81, 121]
+        with pytest.raises(ConcurrencyConflict):
+            await store.append_many(
+                [StreamAppend(stream=f"s{n}", events=[sent(600)], expected_version=40 * (n + 1)) for n in range(3)]
+            )
+        assert (await store.verify()).ok
+    finally:
+        await store.close()
