@@ -37,7 +37,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench_all
 
-# Mutation testing of core/_decide.py and core/_fold.py (docs/mutation.md): mutmut is installed here on demand,
+# Mutation testing of core/_decide.py, core/_fold.py and core/_apply.py (docs/mutation.md): mutmut is installed here on demand,
 # not in the dev extra, so `make test` stays lean. Work folder: build/mutation/ (core/ is only ever read).
 MUTMUT := mutmut==3.8.1
 

@@ -18,7 +18,7 @@ from collections import Counter
 
 PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("sandbox (the emulated provider)", ("adapters/sandbox/",)),
-    ("fold", ("payfold/_fold.py",)),
+    ("fold", ("payfold/_fold.py", "payfold/_apply.py", "payfold/_payment.py")),
     ("next_step", ("payfold/_decide.py", "payfold/_jitter.py")),
     (
         "translate (adapters, redaction)",

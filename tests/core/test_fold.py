@@ -68,7 +68,7 @@ def test_late_answers_after_a_verdict_are_recorded_and_contradictions_kept() -> 
     late_ok = ChargeAccepted(at=seconds(30), wire=wire("charge", seconds(30)))
     late_bad = ChargeDeclined(at=seconds(31), wire=wire("charge", seconds(31)), code="05")
     state = given(*settled, late_ok, late_bad).then(status=Status.SETTLED, version=6)
-    assert state.conflicts == (late_bad,)
+    assert state.conflicts == (late_bad,) and state.conflict_count == 1
 
 
 def test_verdict_after_a_verdict_is_illegal() -> None:

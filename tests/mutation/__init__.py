@@ -1,1 +1,1 @@
-"""The mutation run over core/_decide.py and core/_fold.py (``make mutate``; see docs/mutation.md)."""
+"""The mutation run over core/_decide.py, core/_fold.py and core/_apply.py (``make mutate``; see docs/mutation.md)."""

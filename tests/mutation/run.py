@@ -1,4 +1,4 @@
-"""The mutation run over core/_decide.py and core/_fold.py: ``python -m tests.mutation.run`` (``make mutate``).
+"""The mutation run over core/_decide.py, core/_fold.py and core/_apply.py: ``python -m tests.mutation.run`` (``make mutate``).
 
 mutmut 3 copies the code it mutates into ``mutants/`` and puts that folder first on ``sys.path``; the mutated
 module's name must be the one the tests import. Here the package ``payfold`` is the folder ``core/`` (a
@@ -13,7 +13,7 @@ gives every Hypothesis property ``PAYFOLD_MUTATION_EXAMPLES`` examples (``--exam
 without shrinking: the same mutants die on every run. One worker (``--max-children``, default 1).
 
 mutmut switches a mutant on inside one process, after the modules were imported, so it cannot switch on a mutant
-of code that runs at import (``_fold._requery`` builds the ``_APPLY`` table then). Each survivor is therefore
+of code that runs at import (``_apply._rows`` builds the ``ROWS`` table then). Each survivor is therefore
 re-checked in a fresh process: ``mutmut apply`` writes it into the copy in build/mutation/payfold/ (never core/),
 the example tests of the subset run against it, and the copy is restored. A survivor killed there is counted as
 "killed on re-check" (``--no-recheck`` skips this).
@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "build" / "mutation"
-TARGETS = ("_decide.py", "_fold.py")
+TARGETS = ("_decide.py", "_fold.py", "_apply.py")
 EXAMPLE_TESTS = (
     "tests/core/test_decide.py",
     "tests/core/test_fold.py",
