@@ -15,9 +15,10 @@ Modules: ``_runner`` (the ``Runner``), ``provider`` (what the runner needs of an
 ``clock`` (system, scaled and virtual clocks), ``_committer`` (group commit), ``_streams`` (stream health).
 """
 
-from payfold.adapters.runner._runner import Runner, RunnerStats
+from payfold.adapters.runner._runner import Runner
 from payfold.adapters.runner._streams import CONFLICT_RETRIES, StreamBroken, adapter_error, check_versions
 from payfold.adapters.runner.provider import Provider, ProviderAdapter
+from payfold.adapters.runner.stats import RunnerStats
 
 __all__ = [
     "CONFLICT_RETRIES",

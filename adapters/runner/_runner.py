@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -45,6 +43,7 @@ from payfold.adapters.runner._streams import (
 )
 from payfold.adapters.runner.clock import Clock, SystemClock
 from payfold.adapters.runner.provider import Provider
+from payfold.adapters.runner.stats import RunnerStats
 from payfold.adapters.runner.transport import Transport
 from payfold.adapters.wire.redact import redact_url
 from payfold.adapters.wire.request import HttpRequest
@@ -53,19 +52,6 @@ log = logging.getLogger("payfold.runner")
 
 _FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
 _IDLE_POLL: Final = 0.02
-
-
-@dataclass
-class RunnerStats:
-    """What one runner did: requests by operation, transport errors, lost races, commits, answers an adapter
-    could not translate, and the streams it skipped as broken (stream -> why)."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    transport_errors: Counter[str] = field(default_factory=Counter)
-    conflicts: int = 0
-    concluded: int = 0
-    adapter_errors: int = 0
-    broken: dict[str, str] = field(default_factory=dict)
 
 
 class Runner:

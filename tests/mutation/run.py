@@ -1,4 +1,6 @@
-"""The mutation run over core/_decide.py, core/_fold.py and core/_apply.py: ``python -m tests.mutation.run`` (``make mutate``).
+"""The mutation run over core/_decide.py, core/_fold.py and core/_apply.py (``make mutate``).
+
+Run: ``python -m tests.mutation.run``.
 
 mutmut 3 copies the code it mutates into ``mutants/`` and puts that folder first on ``sys.path``; the mutated
 module's name must be the one the tests import. Here the package ``payfold`` is the folder ``core/`` (a
