@@ -24,8 +24,8 @@ from payfold import (
 )
 from payfold.adapters.generic._answers import charge_event, requery_event
 from payfold.adapters.generic._spec import ReferenceApiCredentials, ReferenceApiSpec, check_webhook_secret
-from payfold.adapters.wire.gateway import too_large, transport_failure, unanswered
-from payfold.adapters.wire.redact import redact_answer
+from payfold.adapters.wire.gateway import transport_failure, unanswered
+from payfold.adapters.wire.reading import Reading, finish, read
 from payfold.adapters.wire.request import HttpRequest
 
 
@@ -79,17 +79,21 @@ class GenericAdapter:
     def translate(self, wire: Wire) -> Event:
         """The event ``wire`` stands for under this spec. Total: only a programming error raises. A body over
         ``MAX_BODY`` is unreadable whatever the status (``outcome_unknown``/``too_large`` on a charge)."""
-        safe, value = redact_answer(wire)
+        reading = read(wire)
+        return finish(self._meaning(reading), reading)
+
+    def _meaning(self, reading: Reading) -> Event:
+        safe, value = reading.wire, reading.value
         status = safe.status
         if status is None or safe.error is not None:
             return transport_failure(safe)
-        if too_large(wire.body):
+        if reading.cause == "too_large":
             return unanswered(safe, "too_large")
         match safe.operation:
             case "charge" | "validate":
-                return charge_event(self.spec, safe, status, value)
+                return charge_event(self.spec, safe, status, value, reading.cause)
             case "requery":
-                return requery_event(self.spec, safe, status, value)
+                return requery_event(self.spec, safe, status, value, reading.cause)
             case "poll":
                 return PollFailed(at=safe.received_at, wire=safe, reason=f"{self.spec.name} has no long requests")
             case "webhook":
@@ -108,8 +112,8 @@ class GenericAdapter:
         expected = hmac.new(key, body, self.spec.webhook_digest).hexdigest().encode("ascii")
         valid = bool(given) and hmac.compare_digest(expected, given.strip().lower().encode("utf-8", "replace"))
         wire = Wire(operation="webhook", sent_at=at, received_at=at, status=200, headers=lowered, body=body)
-        safe, value = redact_answer(wire, secrets=(secret,))
-        return WebhookReceived(at=at, wire=safe, signature_valid=valid, payload=value)
+        reading = read(wire, secrets=(secret,), valid_json=True)
+        return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value)
 
 
 def adapter_for(spec: ReferenceApiSpec) -> GenericAdapter:

@@ -79,13 +79,17 @@ def _redirect(spec: ReferenceApiSpec, value: object) -> str | None:
     return url if url is not None and url.lower().startswith(("https://", "http://")) else None
 
 
-def charge_event(spec: ReferenceApiSpec, wire: Wire, status: int, value: object | None) -> Event:
+def charge_event(
+    spec: ReferenceApiSpec, wire: Wire, status: int, value: object | None, cause: str | None = None
+) -> Event:
     """A charge (or validate) answer with HTTP ``status``; ``value`` is the redacted JSON (None when not JSON)."""
     at = wire.received_at
     if value is None:
         if status in spec.not_processed_statuses:
             return NotProcessed(at=at, wire=wire, reason=f"HTTP {status}", retry_after=retry_after(wire.headers, at))
-        return OutcomeUnknown(at=at, wire=wire, cause=recognize(status, wire.headers, wire.body) or "unreadable")
+        return OutcomeUnknown(
+            at=at, wire=wire, cause=cause or recognize(status, wire.headers, wire.body) or "unreadable"
+        )
     code, message = _error(spec, value)
     state = _state(spec, value)
     if code.lower() in spec.duplicate:
@@ -133,11 +137,15 @@ def _minor_amount(spec: ReferenceApiSpec, raw: object, currency: str) -> int | N
     return raw if to_minor(0, currency) is not None else None
 
 
-def requery_event(spec: ReferenceApiSpec, wire: Wire, status: int, value: object | None) -> Event:
+def requery_event(
+    spec: ReferenceApiSpec, wire: Wire, status: int, value: object | None, cause: str | None = None
+) -> Event:
     """A status answer with HTTP ``status``; ``value`` is the redacted JSON (None when not JSON)."""
     at = wire.received_at
     if value is None:
-        return RequeryFailed(at=at, wire=wire, reason=recognize(status, wire.headers, wire.body) or "unreadable")
+        return RequeryFailed(
+            at=at, wire=wire, reason=cause or recognize(status, wire.headers, wire.body) or "unreadable"
+        )
     code, message = _error(spec, value)
     state = _state(spec, value)
     if status in (200, 404) and (code.lower() in spec.not_found or state in spec.not_found):

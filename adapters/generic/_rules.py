@@ -7,7 +7,7 @@ line, never by the text alone:
 | outcome               | read on | statuses a rule may match     | what follows                                 |
 |-----------------------|---------|-------------------------------|----------------------------------------------|
 | ``charge_duplicate``  | charge  | any                           | a requery: never a verdict, never a resend   |
-| ``not_processed``     | charge  | 4xx                           | a resend of the same reference (bounded)     |
+| ``not_processed``     | charge  | 4xx except 408, 425           | a resend of the same reference (bounded)     |
 | ``charge_rejected``   | charge  | 4xx except 408, 425, 429      | failed: the provider refused the request     |
 | ``requery_not_found`` | requery | 2xx; 4xx except 408, 425, 429 | counts toward the not-found rule (DESIGN §4) |
 | ``requery_failed``    | requery | any                           | ask again later: the weakest answer          |
@@ -42,7 +42,7 @@ def allows(outcome: RuleOutcome, status: int) -> bool:
         case "charge_duplicate" | "requery_failed":
             return True
         case "not_processed":
-            return client_error
+            return client_error and status not in (408, 425)  # a proxy's timeout may follow a forwarded charge
         case "charge_rejected":
             return client_error and status not in TRY_LATER
         case "requery_not_found":

@@ -39,7 +39,10 @@ SECRET_FIELD_NAMES: Final = frozenset(
         *("cookie", "setcookie", "csc", "cvc", "cvc2", "cvv", "cvv2", "cardcvv", "cardcvc", "securitycode", "pin"),
         *("cardpin", "otp", "password", "passwd", "pwd", "token", "accesstoken", "signature", "sig", "key"),
         *("expiry", "cardexpiry", "expirydate", "expdate", "expmonth", "expyear", "expirymonth", "expiryyear"),
-        *("pbfseckey", "encryptionkey", "client"),
+        *("pbfseckey", "encryptionkey", "client", "apitoken", "authtoken", "refreshtoken", "clientsecret"),
+        *("privatekey", "passphrase", "secrethash", "endpointskey", "proxyauthorization", "cid", "creditcard"),
+        *("cardsecuritycode", "cardexp", "ccexpmonth", "ccexpyear", "expiration", "expirationdate"),
+        *("expirationmonth", "expirationyear"),
     )
 )
 """Field names (normalized) that name a credential or card secret: a value under them is never innocent."""
