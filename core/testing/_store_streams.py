@@ -99,6 +99,17 @@ class StreamContract:
         assert len({r.hash for r in records}) == 2
         assert await store.read_records("p1", after_version=1) == records[1:]
 
+    async def test_read_after_a_version_returns_only_the_later_events(self, store: EventStore) -> None:
+        """What a runner holding a folded state reads: only what came after it (DESIGN §7, issue 10)."""
+        events = [created("p1"), *(sent(n) for n in range(1, 6))]
+        await store.append("p1", events, expected_version=0)
+        everything = await store.read_records("p1")
+        for held in range(len(events) + 2):
+            later = await store.read_records("p1", after_version=held)
+            assert later == everything[held:], held
+            assert [record.version for record in later] == list(range(held + 1, len(events) + 1))
+        assert await store.read_records("nobody", after_version=3) == []
+
     async def test_streams_are_independent(self, store: EventStore) -> None:
         await store.append("a", [created("a")], expected_version=0)
         await store.append("b", [created("b"), sent(1)], expected_version=0)
