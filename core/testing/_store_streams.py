@@ -101,7 +101,7 @@ class StreamContract:
 
     async def test_read_after_a_version_returns_only_the_later_events(self, store: EventStore) -> None:
         """What a runner holding a folded state reads: only what came after it (DESIGN §7, issue 10)."""
-        events = [created("p1"), *(sent(n) for n in range(1, 6))]
+        events: list[Event] = [created("p1"), *(sent(n) for n in range(1, 6))]
         await store.append("p1", events, expected_version=0)
         everything = await store.read_records("p1")
         for held in range(len(events) + 2):
