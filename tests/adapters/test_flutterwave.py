@@ -123,7 +123,7 @@ class TestFlutterwaveContract(AdapterContract):
         ((), msgspec.json.encode(WEBHOOK_V2_FLAT), "wh-secret-hash", False),
     )
     secrets = (SECKEY, "FLWSECK_TEST-contract0secret")
-    examples = examples(10_000)
+    examples = examples(3_000)
 
 
 CREDENTIALS = flutterwave.Credentials(public_key=PUBKEY, secret_key=SECKEY, base_url="https://rave.test/")

@@ -120,7 +120,7 @@ class TestExampleSpecContract(AdapterContract):
         (signed(HOOK, "whsec_1"), HOOK, "whsec_1", True),
         (signed(HOOK, "other"), HOOK, "whsec_1", False),
     )
-    examples = examples(10_000)
+    examples = examples(3_000)
 
 
 @pytest.mark.parametrize(("name", "wire", "tag"), ROWS, ids=[r[0] for r in ROWS])

@@ -122,7 +122,7 @@ class TestPaystackLikeContract(AdapterContract):
             False,
         ),
     )
-    examples = examples(5_000)
+    examples = examples(1_500)
 
 
 @pytest.mark.parametrize(("name", "wire", "tag"), PAYSTACK_ROWS, ids=[r[0] for r in PAYSTACK_ROWS])
@@ -264,7 +264,7 @@ class TestRazorpayLikeContract(AdapterContract):
         (rp_signed(RP_HOOK, "whsec_rzp"), RP_HOOK, "whsec_rzp", True),
         (rp_signed(RP_HOOK, "key_secret_not_webhook"), RP_HOOK, "whsec_rzp", False),
     )
-    examples = examples(5_000)
+    examples = examples(1_500)
 
 
 @pytest.mark.parametrize(("name", "wire", "tag"), RAZORPAY_ROWS, ids=[r[0] for r in RAZORPAY_ROWS])

@@ -205,7 +205,7 @@ class TestTranzzoContract(AdapterContract):
         (FORM, form(VECTOR_DATA, VECTOR_SIGNATURE), "changemf", False),
     )
     secrets = ("CPAY tz-key:tz-secret-value", "tz-endpoints-key-123")
-    examples = examples(10_000)
+    examples = examples(3_000)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 Every promise is counted by checks that share nothing with the runner (the sandbox's ledger and exchange log,
 and the reference model of the rules): no double charge, no answer lost, no rule broken, no ledger mismatch.
-``PAYFOLD_SIM_SEEDS`` (SQLite, default 200) and ``PAYFOLD_SIM_PG_SEEDS`` (PostgreSQL, default 50) set how many
+``PAYFOLD_SIM_SEEDS`` (SQLite, default 120) and ``PAYFOLD_SIM_PG_SEEDS`` (PostgreSQL, default 30) set how many
 seeds run; ``make simulate SEEDS=5000`` is the long run from the command line (README, "Long runs").
 """
 
@@ -15,8 +15,8 @@ import pytest
 
 from payfold.adapters.simulate import SimulationReport, failure_lines, simulate
 
-SQLITE_SEEDS = int(os.environ.get("PAYFOLD_SIM_SEEDS", "200"))
-PG_SEEDS = int(os.environ.get("PAYFOLD_SIM_PG_SEEDS", "50"))
+SQLITE_SEEDS = int(os.environ.get("PAYFOLD_SIM_SEEDS", "120"))
+PG_SEEDS = int(os.environ.get("PAYFOLD_SIM_PG_SEEDS", "30"))
 
 
 def check(report: SimulationReport, seeds: int) -> None:

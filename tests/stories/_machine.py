@@ -21,7 +21,7 @@ covers every intermediate state; ``PAYFOLD_STORIES_CHECK_EVERY_STEP=1`` runs it 
 failure prints the story, one event a line with the pool sample that answered, after Hypothesis has shrunk it.
 
 A payment that was sent at least one request is one *driven story*; ``run_stories`` runs examples until
-``STORIES`` (``PAYFOLD_STORIES``, default 20,000) driven stories of the provider have passed.
+``STORIES`` (``PAYFOLD_STORIES``, default 12,000) driven stories of the provider have passed.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ from payfold import (
 from payfold.adapters import HttpRequest
 from payfold.testing import InvariantViolation, check_history
 
-STORIES: Final = int(os.environ.get("PAYFOLD_STORIES", "20000"))
-"""Driven stories per provider (``make test``: 20,000). Set ``PAYFOLD_STORIES=200000`` for a long run."""
+STORIES: Final = int(os.environ.get("PAYFOLD_STORIES", "12000"))
+"""Driven stories per provider (``make test``: 12,000). Set ``PAYFOLD_STORIES=200000`` for a long run."""
 PAYMENTS: Final = 20
 """Payments per Hypothesis example: several stories share one example's overhead."""
 STEPS: Final = 20
