@@ -103,7 +103,7 @@ def charge_event(
             case "charge_rejected":
                 return ChargeRejected(at=at, wire=wire, reason=message, code=code or str(status))
             case _:
-                pass
+                pass  # no rule matched: the answer is read by its status and payment status below
     if status in spec.not_processed_statuses:
         return NotProcessed(at=at, wire=wire, reason=message, retry_after=retry_after(wire.headers, at))
     if status in spec.rejected_statuses:
@@ -157,7 +157,7 @@ def requery_event(
             case "requery_failed":
                 return RequeryFailed(at=at, wire=wire, reason=clip(f"HTTP {status}: {message}"))
             case _:
-                pass
+                pass  # no rule matched: the answer is read by its status and payment status below
     if not 200 <= status < 300:
         return RequeryFailed(at=at, wire=wire, reason=clip(f"HTTP {status}: {message}"))
     if state in spec.pending:
