@@ -11,7 +11,6 @@ from payfold import (
     IllegalTransition,
     PaymentFailed,
     PaymentSettled,
-    RequeryConfirmed,
     RequestSent,
     ReviewRequired,
     SettledManually,
@@ -21,6 +20,7 @@ from payfold import (
     fold,
 )
 from payfold.testing import created, given, seconds, wire
+from tests._events import settled_history
 
 
 def test_first_event_must_be_created() -> None:
@@ -52,19 +52,7 @@ def test_early_webhook_is_kept_in_created() -> None:
 
 
 def test_late_answers_after_a_verdict_are_recorded_and_contradictions_kept() -> None:
-    settled: list[Event] = [
-        created(),
-        RequestSent(at=seconds(1), operation="requery"),
-        RequeryConfirmed(
-            at=seconds(2),
-            wire=wire("requery", seconds(2)),
-            provider_ref="1",
-            reference="order-1",
-            amount=450_000,
-            currency="XTS",
-        ),
-        PaymentSettled(at=seconds(2)),
-    ]
+    settled = settled_history()
     late_ok = ChargeAccepted(at=seconds(30), wire=wire("charge", seconds(30)))
     late_bad = ChargeDeclined(at=seconds(31), wire=wire("charge", seconds(31)), code="05")
     state = given(*settled, late_ok, late_bad).then(status=Status.SETTLED, version=6)

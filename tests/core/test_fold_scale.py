@@ -13,7 +13,6 @@ from payfold import (
     InFlight,
     OutcomeUnknown,
     PaymentFailed,
-    PaymentSettled,
     RequeryConfirmed,
     RequeryDeclined,
     RequestSent,
@@ -24,20 +23,9 @@ from payfold import (
 )
 from payfold._payment import CONFLICTS_KEPT, Draft, Payment
 from payfold.testing import created, seconds, table_walks, wire
+from tests._events import settled_history
 
-SETTLED: list[Event] = [
-    created(),
-    RequestSent(at=seconds(1), operation="requery"),
-    RequeryConfirmed(
-        at=seconds(2),
-        wire=wire("requery", seconds(2)),
-        provider_ref="1",
-        reference="order-1",
-        amount=450_000,
-        currency="XTS",
-    ),
-    PaymentSettled(at=seconds(2)),
-]
+SETTLED: list[Event] = settled_history()
 
 
 def late_answers(count: int) -> list[Event]:
