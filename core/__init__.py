@@ -5,6 +5,7 @@ Every provider answer is an immutable event; ``fold`` turns a payment's events i
 """
 
 from ._codec import SCHEMA_VERSION, UPCASTERS, decode, encode, event_id
+from ._conduct import Misconduct, conduct
 from ._decide import next_step
 from ._details import Details
 from ._errors import (
@@ -47,11 +48,13 @@ from ._events import (
     WebhookReceived,
     tag_of,
 )
+from ._explain import Moment, timeline
 from ._fold import evolve, fold
 from ._machine import TABLE, mermaid
 from ._money import CURRENCY_EXPONENTS, to_decimal_text, to_minor
 from ._payment import InFlight, Payment
 from ._policy import DEFAULT_POLICY, Policy
+from ._rules import RULES, Rule
 from ._status import Status
 from ._steps import Action, Conclude, Done, Poll, Requery, SendCharge, Step, Validate
 from ._store import (
@@ -70,6 +73,12 @@ from ._store import (
 from ._wire import Operation, Wire
 
 __all__ = [
+    "RULES",
+    "Misconduct",
+    "Moment",
+    "Rule",
+    "conduct",
+    "timeline",
     "Action",
     "ActionRequired",
     "AppendResult",

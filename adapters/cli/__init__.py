@@ -239,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     diagram = commands.add_parser("diagram", help="print the state diagram (Mermaid) rendered from the machine")
     diagram.add_argument("--write", metavar="PATH", help="write the docs page to PATH instead of printing it")
+    diagram.add_argument("--rules", action="store_true", help="the rules page (docs/rules.md) instead of the diagram")
     diagram.set_defaults(run=_diagram)
 
     args = parser.parse_args(argv)
@@ -254,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _diagram(args: argparse.Namespace) -> int:
-    page = diagram_page()
+    from payfold._rules import rules_page
+
+    page = rules_page() if args.rules else diagram_page()
     if args.write:
         Path(args.write).write_text(page)
         print(f"wrote {args.write}")
