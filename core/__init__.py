@@ -70,9 +70,12 @@ from ._store import (
     StreamAppend,
     VerifyReport,
 )
+from ._whatif import Divergence, diverge
 from ._wire import Operation, Wire
 
 __all__ = [
+    "Divergence",
+    "diverge",
     "RULES",
     "Misconduct",
     "Moment",

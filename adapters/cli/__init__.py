@@ -6,11 +6,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from payfold import DEFAULT_POLICY, PayfoldError, Policy
+from payfold import DEFAULT_POLICY, Event, PayfoldError, PaymentCreated, Policy
 
 
 def diagram_page() -> str:
@@ -32,14 +31,25 @@ def policy_of(provider: str) -> Policy:
     return {"tranzzo": tranzzo.POLICY, "flutterwave": flutterwave.POLICY}.get(provider, DEFAULT_POLICY)
 
 
-async def _open(db: str) -> Any:
-    from payfold.adapters.cli._report import require_file
+def policy_for(events: Sequence[Event]) -> Policy:
+    """The policy a payment ran under: the one its creation recorded, else its provider's documented one."""
+    first = events[0] if events else None
+    if isinstance(first, PaymentCreated):
+        recorded = getattr(first, "policy", None)
+        return recorded if isinstance(recorded, Policy) else policy_of(first.provider)
+    return DEFAULT_POLICY
 
-    if db.startswith(("postgres://", "postgresql://")):
+
+async def _open(db: str, *, write: bool = False) -> Any:
+    """The store behind ``db``. A file must already be a payfold log (never created here); ``write`` says the
+    command appends (only ``resolve`` does)."""
+    from payfold.adapters.cli._logfile import check_log, is_dsn
+
+    if is_dsn(db):
         from payfold.adapters.stores.postgres import PostgresStore
 
         return await PostgresStore.open(db)
-    require_file(db)
+    check_log(db)
     from payfold.adapters.stores.sqlite import SqliteStore
 
     return await SqliteStore.open(db)
@@ -163,23 +173,16 @@ async def _show(args: argparse.Namespace) -> int:
 
 
 async def _resolve(args: argparse.Namespace) -> int:
-    from payfold import FailedManually, SettledManually, evolve, fold
+    from payfold.adapters.operate import resolve
 
-    store = await _open(args.db)
+    store = await _open(args.db, write=True)
     try:
-        events = await store.read(args.payment)
-        if not events:
-            print(f"no payment {args.payment!r} in {args.db}", file=sys.stderr)
-            return 2
-        state = fold(events)
-        at = max(datetime.now(UTC), state.last_at)
-        kind = SettledManually if args.outcome == "settled" else FailedManually
-        decision = kind(at=at, operator=args.operator, note=args.note)
-        after = evolve(state, decision)  # IllegalTransition when a verdict is already recorded
-        await store.append(args.payment, [decision], state.version, due=None)
+        before, after = await resolve(
+            store, args.payment, args.outcome, operator=args.operator, note=args.note, force=args.force
+        )
     finally:
         await store.close()
-    print(f"{args.payment}: {state.status.value} -> {after.status.value} by {args.operator}")
+    print(f"{args.payment}: {before.status.value} -> {after.status.value} by {args.operator.strip()}")
     return 0
 
 
@@ -220,9 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stats.add_argument("db", help="a SQLite file or a postgresql:// DSN")
     stats.set_defaults(run=lambda args: asyncio.run(_stats(args)))
 
-    from payfold.adapters.cli import _audit
+    from payfold.adapters.cli import _audit, _explain, _replay
 
     _audit.add_parser(commands)
+    _explain.add_parser(commands)
+    _replay.add_parser(commands)
 
     show = commands.add_parser("show", help="one payment's events, statuses and next step")
     show.add_argument("db")
@@ -233,8 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     resolve.add_argument("db")
     resolve.add_argument("payment")
     resolve.add_argument("outcome", choices=("settled", "failed"))
-    resolve.add_argument("--operator", required=True, help="who decided")
-    resolve.add_argument("--note", default="", help="why")
+    resolve.add_argument("--operator", required=True, help="who decided (required, not empty)")
+    resolve.add_argument("--note", required=True, help="why: the evidence the decision rests on (required)")
+    resolve.add_argument(
+        "--force", action="store_true", help="decide a payment that is not under review (payfold is still on it)"
+    )
     resolve.set_defaults(run=lambda args: asyncio.run(_resolve(args)))
 
     diagram = commands.add_parser("diagram", help="print the state diagram (Mermaid) rendered from the machine")
