@@ -14,6 +14,7 @@ import msgspec
 from ._cards import check_no_card_data
 from ._details import NO_DETAILS, Details, frozen_details
 from ._money import check_money
+from ._policy import Policy
 from ._time import UtcDatetime, check_utc
 from ._wire import Operation, Wire
 
@@ -55,6 +56,9 @@ class PaymentCreated(PaymentEvent, frozen=True, kw_only=True, tag="created"):
     reference: str
     details: dict[str, str] = NO_DETAILS
     """Read-only at run time (a ``payfold.Details``): an event is a fact, and the folded state shares it."""
+    policy: Policy | None = None
+    """The policy this payment runs under, recorded when it is created (the runner fills in its provider's): audits,
+    ``explain`` and ``replay`` judge the payment by the numbers it really ran under, even after defaults change."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

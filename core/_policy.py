@@ -14,6 +14,10 @@ _ZERO = timedelta(0)
 class Policy(msgspec.Struct, frozen=True, kw_only=True):
     """When to resend, poll, requery and give up. All spans are ``timedelta``; see docs/concepts.md."""
 
+    name: str = ""
+    """Which policy this is (``tranzzo``, ``flutterwave``, a team's own ``"tranzzo-slow-requery"``): recorded
+    with each payment, shown by ``payfold show`` and the audit."""
+
     timeout: timedelta = timedelta(seconds=30)
     """The client timeout for one request."""
     in_flight_grace: timedelta = timedelta(seconds=30)

@@ -39,6 +39,7 @@ SECRET_FIELDS_RAVE: Final = SECRET_FIELDS | frozenset(("client", "pbfseckey", "e
 """The shared secret fields plus ``client``, the encrypted card blob of a charge request."""
 
 POLICY: Final = Policy(
+    name="flutterwave",
     timeout=timedelta(seconds=35),
     ambiguity_delay=timedelta(seconds=3),
     verify_delay=timedelta(seconds=3),

@@ -48,6 +48,7 @@ __all__ = [
 NAME: Final = "tranzzo"
 
 POLICY: Final = Policy(
+    name="tranzzo",
     timeout=timedelta(seconds=40),
     ambiguity_delay=timedelta(seconds=60),
     verify_delay=timedelta(seconds=5),
