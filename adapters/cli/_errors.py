@@ -24,24 +24,33 @@ BAD_INPUT: Final = 2
 ENVIRONMENT: Final = 3
 BUG: Final = 70
 
-EXTRA_OF: Final = {
-    "aiosqlite": "sqlite",
-    "asyncpg": "postgres",
-    "httpx": "http",
-    "sniffio": "http",
-    "uvicorn": "sandbox",
-    "opentelemetry": "otel",
+EXTRAS_OF: Final = {
+    "aiosqlite": ("sqlite",),
+    "asyncpg": ("postgres",),
+    "httpx": ("http", "sandbox"),
+    "sniffio": ("http", "sandbox"),
+    "uvicorn": ("sandbox",),
+    "opentelemetry": ("otel",),
 }
-"""The optional package each extra brings (pyproject's ``[project.optional-dependencies]``)."""
+"""The extras that bring each optional package, the smallest first (pyproject's optional-dependencies)."""
 
 
-def missing_extra(error: ModuleNotFoundError) -> str:
-    """One line naming the extra that installs the missing module."""
+NEEDS: Final = {"demo": ("sandbox", "sqlite"), "simulate": ("sandbox", "sqlite"), "sandbox": ("sandbox",)}
+"""Extras a command always needs (the log commands need ``sqlite`` or ``postgres``, by the log they are given)."""
+
+
+def missing_extra(error: ModuleNotFoundError, command: str = "") -> str:
+    """One line naming the extras to install for the missing module (and everything else ``command`` needs)."""
     module = (error.name or "").split(".")[0]
-    extra = EXTRA_OF.get(module)
-    if extra is None:
+    providers = EXTRAS_OF.get(module)
+    if providers is None:
         return f"the package {module!r} is missing"
-    return f"this needs the {extra!r} extra ({module} is not installed): pip install 'payfold[{extra}]'"
+    needed = NEEDS.get(command, ())
+    extras = sorted(needed if set(providers) & set(needed) else {providers[0], *needed})
+    names = ", ".join(repr(e) for e in extras[:-1]) + (" and " if len(extras) > 1 else "") + repr(extras[-1])
+    return f"needs the {names} extra{'s' if len(extras) > 1 else ''} ({module} is not installed): " + (
+        f"pip install 'payfold[{','.join(extras)}]'"
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,7 +72,7 @@ def guarded(command: str, run: Callable[[], int]) -> int:
         print(f"payfold {command}: interrupted", file=sys.stderr)
         return 130
     except ModuleNotFoundError as error:
-        return _fail(command, missing_extra(error), ENVIRONMENT)
+        return _fail(command, missing_extra(error, command), ENVIRONMENT)
     except (PayfoldError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
         return _fail(command, str(error), BAD_INPUT)
     except (ConnectionError, TimeoutError, OSError) as error:
