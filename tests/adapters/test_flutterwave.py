@@ -723,6 +723,7 @@ def test_long_request_folds_to_polling_then_completed_poll_requeries() -> None:
     assert state.status is Status.POLLING
     step = payfold.next_step(state, policy)
     assert step == Poll(url=LONG_REQ["data"]["ping_url"], due=T1 + timedelta(milliseconds=7468))
+    assert isinstance(step, Poll)
 
     sent = RequestSent(at=step.due, operation="poll", url=step.url)
     done_at = step.due + timedelta(seconds=1)

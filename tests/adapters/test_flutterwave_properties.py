@@ -292,6 +292,7 @@ def test_long_request_always_polls_at_at_plus_wait_then_requeries(wait_ms: int, 
     wait = min(timedelta(milliseconds=wait_ms), timedelta(hours=1))
     step = payfold.next_step(state, policy)
     assert step == payfold.Poll(url=ping_url, due=fx.T1 + wait)
+    assert isinstance(step, payfold.Poll)
     sent = payfold.RequestSent(at=step.due, operation="poll", url=step.url)
     answer = msgspec.structs.replace(fx.wire("poll", 200, fx.POLL_COMPLETED), sent_at=step.due, received_at=step.due)
     state = payfold.fold([sent, flutterwave.translate(answer)], state)

@@ -282,6 +282,7 @@ def test_deadline_review_then_requery_on_the_slowest_cadence_never_resending() -
         event=ReviewRequired(at=seconds(3600), reason="deadline", detail="no verdict 1:00:00 after creation"),
         due=seconds(3600),
     )
+    assert isinstance(step, Conclude)
     story = story.when(step.event)
     story.then(status=Status.PENDING, needs_review=True, step=Requery(due=seconds(3001 + 1800)))
     # a later confirmation still concludes as usual
