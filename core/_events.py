@@ -208,6 +208,9 @@ class WebhookReceived(ProviderAnswer, frozen=True, kw_only=True, tag="webhook_re
 
     signature_valid: bool
     payload: Any = None
+    reference: str = ""
+    """The merchant reference the callback names (Tranzzo ``order_id``, Rave ``txRef``/``tx_ref``): what routes it
+    to its payment (``EventStore.find``). Empty when the body names none."""
 
 
 # --- verdicts and reviews (next_step) and operators ---------------------------------------------------------

@@ -26,7 +26,7 @@ from payfold.adapters.flutterwave._charge import charge_answer
 from payfold.adapters.flutterwave._poll import poll_answer, redact_inner_response
 from payfold.adapters.flutterwave._requery import requery_answer
 from payfold.adapters.flutterwave._request import Credentials, request
-from payfold.adapters.wire.fields import clip
+from payfold.adapters.wire.fields import clip, text
 from payfold.adapters.wire.gateway import too_large, unanswered
 from payfold.adapters.wire.reading import Reading, finish, read
 from payfold.adapters.wire.redact import SECRET_FIELDS
@@ -114,4 +114,7 @@ def webhook(headers: Iterable[tuple[str, str]], body: bytes, secret: str, *, at:
     )
     wire = Wire(operation="webhook", sent_at=at, received_at=at, headers=pairs, body=body)
     reading = read(wire, secret_fields=SECRET_FIELDS_RAVE, secrets=(secret,), valid_json=True)
-    return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value)
+    reference = text(reading.value, "txRef", "data.tx_ref", "data.txRef", "tx_ref") or ""
+    return WebhookReceived(
+        at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value, reference=reference
+    )

@@ -24,6 +24,7 @@ from payfold import (
 )
 from payfold.adapters.generic._answers import charge_event, requery_event
 from payfold.adapters.generic._spec import ReferenceApiCredentials, ReferenceApiSpec, check_webhook_secret
+from payfold.adapters.wire.fields import text
 from payfold.adapters.wire.gateway import transport_failure, unanswered
 from payfold.adapters.wire.reading import Reading, finish, read
 from payfold.adapters.wire.request import HttpRequest
@@ -113,7 +114,10 @@ class GenericAdapter:
         valid = bool(given) and hmac.compare_digest(expected, given.strip().lower().encode("utf-8", "replace"))
         wire = Wire(operation="webhook", sent_at=at, received_at=at, status=200, headers=lowered, body=body)
         reading = read(wire, secrets=(secret,), valid_json=True)
-        return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value)
+        reference = text(reading.value, *self.spec.reference_paths) or ""
+        return WebhookReceived(
+            at=at, wire=reading.wire, signature_valid=valid, payload=reading.safe_value, reference=reference
+        )
 
 
 def adapter_for(spec: ReferenceApiSpec) -> GenericAdapter:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from payfold import WebhookReceived, Wire
 from payfold.adapters.wire.cards import scrub_pans
+from payfold.adapters.wire.fields import text
 from payfold.adapters.wire.gateway import parse_json, too_large
 from payfold.adapters.wire.names import REDACTED
 from payfold.adapters.wire.raw import replace_secrets
@@ -72,4 +73,5 @@ def webhook(headers: tuple[tuple[str, str], ...], body: bytes, secret: str, *, a
     wire = Wire(operation="webhook", sent_at=at, received_at=at, status=200, headers=lowered, body=kept)
     reading = read(wire, secrets=(secret,))
     payload = reading.safe_value if payload_json else None
-    return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=payload)
+    reference = (text(reading.value, "order_id") or "") if payload_json else ""
+    return WebhookReceived(at=at, wire=reading.wire, signature_valid=valid, payload=payload, reference=reference)
