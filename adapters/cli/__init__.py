@@ -215,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     diagram.set_defaults(run=_diagram)
 
     args = parser.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="payfold %(levelname)s %(name)s: %(message)s")
     status: int = guarded(args.command, lambda: args.run(args))
     return status
 

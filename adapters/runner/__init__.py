@@ -11,14 +11,21 @@ names its sender, so two workers' requests never share bytes; one the store abso
 Every timer is derived from the log (the store's due projection is written in the same transaction as the
 events), so the loop survives restarts and several workers can share one store.
 
+An idle loop sleeps until the next due time, and wakes at once when work arrives through the runner (``create``,
+``deliver_webhook``, ``validate``, ``wake``) or, when the store offers it, from another process (``_wake``).
+
 Modules: ``_runner`` (the ``Runner``), ``provider`` (what the runner needs of an adapter), ``transport`` (httpx),
-``clock`` (system, scaled and virtual clocks), ``_committer`` (group commit), ``_streams`` (stream health).
+``clock`` (system, scaled and virtual clocks), ``_committer`` (group commit), ``_streams`` (stream health),
+``_wake`` (wake-ups), ``observe`` (log lines) and ``telemetry`` (OpenTelemetry spans and metrics).
 """
 
 from payfold.adapters.runner._runner import Runner
 from payfold.adapters.runner._streams import CONFLICT_RETRIES, StreamBroken, adapter_error, check_versions
+from payfold.adapters.runner.observe import install_null_handler
 from payfold.adapters.runner.provider import Provider, ProviderAdapter
 from payfold.adapters.runner.stats import RunnerStats
+
+install_null_handler()  # the ``payfold`` logger prints nothing until the app configures logging
 
 __all__ = [
     "CONFLICT_RETRIES",

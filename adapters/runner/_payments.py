@@ -46,7 +46,7 @@ class PaymentLog:
         store: EventStore,
         committer: GroupCommitter | None,
         policy_of: Callable[[Payment], Policy],
-        on_conflict: Callable[[], None],
+        on_conflict: Callable[[ConcurrencyConflict, str], None],
         cache: StateCache | None = None,
     ) -> None:
         self.store = store
@@ -70,12 +70,18 @@ class PaymentLog:
                     await self.append(stream, [event], state.version, after)
                     return after
                 except ConcurrencyConflict as conflict:
-                    self._on_conflict()
+                    self._on_conflict(conflict, "appending the answer again at the new head")
                     last = conflict
                 state = await self.load(stream)
             raise too_many_conflicts(stream, last)
         except StreamBroken:
-            log.error("a %s could not be recorded in %r and is lost: %s", tag_of(event), stream, event)
+            log.error(
+                "%s: a %s at %s could not be recorded and is lost",
+                stream,
+                tag_of(event),
+                event.at.isoformat(),
+                extra={"payment_id": stream, "outcome": tag_of(event)},
+            )
             raise
 
     async def load(self, stream: str) -> Payment:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import secrets
+import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Final
+from datetime import timedelta
 
 import httpx
 
@@ -27,13 +25,16 @@ from payfold import (
     SendCharge,
     Step,
     Validate,
+    WebhookReceived,
     Wire,
     evolve,
     next_step,
+    tag_of,
 )
 from payfold._store import EventStore
 from payfold.adapters.runner._cache import DEFAULT_CAPACITY, StateCache
 from payfold.adapters.runner._committer import GroupCommitter
+from payfold.adapters.runner._loop import serve_due_work
 from payfold.adapters.runner._payments import PaymentLog
 from payfold.adapters.runner._streams import (
     CONFLICT_RETRIES,
@@ -41,17 +42,14 @@ from payfold.adapters.runner._streams import (
     adapter_error,
     too_many_conflicts,
 )
+from payfold.adapters.runner._wake import Alarm
 from payfold.adapters.runner.clock import Clock, SystemClock
+from payfold.adapters.runner.observe import adapter_failed, exchanged, lost_race, recorded
 from payfold.adapters.runner.provider import Provider
 from payfold.adapters.runner.stats import RunnerStats
+from payfold.adapters.runner.telemetry import Exchange, Telemetry, default_telemetry
 from payfold.adapters.runner.transport import Transport
 from payfold.adapters.wire.redact import redact_url
-from payfold.adapters.wire.request import HttpRequest
-
-log = logging.getLogger("payfold.runner")
-
-_FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
-_IDLE_POLL: Final = 0.02
 
 
 class Runner:
@@ -60,6 +58,8 @@ class Runner:
     ``worker`` names this runner in leases and, with ``nonce`` (default: random), in every ``RequestSent`` it
     writes (``sender``); a deterministic simulation passes its own nonce. ``cached`` bounds the folded states kept
     besides the payments being advanced (each exchange then reads only the events after the version it holds).
+    ``telemetry`` receives every exchange (default: OpenTelemetry when its API is installed, else nothing; see
+    docs/observability.md).
     """
 
     def __init__(
@@ -75,6 +75,7 @@ class Runner:
         group_commit: bool = True,
         nonce: str | None = None,
         cached: int = DEFAULT_CAPACITY,
+        telemetry: Telemetry | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -90,6 +91,8 @@ class Runner:
         self._cache = StateCache(cached)
         self._log = PaymentLog(store, self._committer, self._policy_of, self._count_conflict, self._cache)
         self._stopping = asyncio.Event()
+        self._alarm = Alarm(store)
+        self.telemetry: Telemetry = default_telemetry() if telemetry is None else telemetry
         self.stats = RunnerStats()
         self._load = self._log.load
         self._append = self._log.append
@@ -97,10 +100,11 @@ class Runner:
     # --- what an app calls ------------------------------------------------------------------------------------
 
     async def create(self, created: PaymentCreated) -> Payment:
-        """Record a new payment; its first charge is due at ``created.at``."""
+        """Record a new payment; its first charge is due at ``created.at`` (a running loop wakes for it)."""
         self._provider(created.provider)
         state = evolve(None, created)
         await self._append(created.payment_id, [created], 0, state)
+        await self._alarm.announce()
         return state
 
     async def payment(self, payment_id: str) -> Payment:
@@ -119,58 +123,47 @@ class Runner:
                 try:
                     return await self._advance_once(payment_id)
                 except ConcurrencyConflict as conflict:
-                    self._count_conflict()  # another worker moved first: re-read (their events), re-decide
+                    self._count_conflict(conflict, "deciding again")  # re-read (their events), re-decide
                     last = conflict
         raise too_many_conflicts(payment_id, last)
 
     async def validate(self, payment_id: str, otp: str) -> Event:
-        """The app's own action: submit the customer's OTP (a ``validate`` request) and record the answer."""
+        """The app's own action: submit the customer's OTP (a ``validate`` request) and record the answer; a
+        running loop wakes for the step that follows."""
         state = await self._load(payment_id)
         event, _ = await self._exchange(payment_id, state, Validate(otp=otp), "validate")
+        await self._alarm.announce()
         return event
 
-    async def deliver_webhook(self, payment_id: str, headers: tuple[tuple[str, str], ...], body: bytes) -> Event:
-        """Record a provider callback for ``payment_id``: a hint that can only move the next requery earlier."""
+    async def deliver_webhook(
+        self, payment_id: str, headers: tuple[tuple[str, str], ...], body: bytes
+    ) -> WebhookReceived:
+        """Record a provider callback for ``payment_id``: a hint that can only move the next requery earlier (a
+        running loop wakes for a valid one)."""
         state = await self._load(payment_id)
         provider = self._provider(state.provider)
         event = provider.adapter.webhook(headers, body, provider.secret_for_webhooks(), at=self.clock.now())
-        await self._log.record_fact(payment_id, event, state)
+        after = await self._log.record_fact(payment_id, event, state)
+        outcome = "webhook_received" if event.signature_valid else "webhook_signature_invalid"
+        recorded(payment_id, state.provider, "webhook", outcome, after.version)
+        if event.signature_valid:
+            await self._alarm.announce()
         return event
+
+    def wake(self) -> None:
+        """Tell a running loop that work may be due now (``create``, ``deliver_webhook`` and ``validate`` do it
+        themselves; call it after writing to the store some other way in this process)."""
+        self._alarm.ring()
 
     async def run(self, *, until_idle: bool = True) -> RunnerStats:
         """Serve due work until stopped (or, with ``until_idle``, until no payment has anything left to do).
 
         A stream the runner cannot advance (``StreamBroken``) is logged, recorded in ``stats.broken`` and skipped
         for the rest of this run; any other error in a payment's step ends the run (a bug must not pass silently).
+        Idle, it sleeps until the next due time or until work arrives (``wake``; docs/runner.md, "Wake-ups").
         """
-        active: dict[str, asyncio.Task[Step]] = {}
-        skipped: set[str] = set()
-        try:
-            while not self._stopping.is_set():
-                now = self.clock.now()
-                free = self.concurrency - len(active)
-                if free > 0:
-                    for due in await self._log.due(now, free, skipped | set(active), self.worker, self.lease_for):
-                        if due.stream not in active and len(active) < self.concurrency:
-                            active[due.stream] = asyncio.create_task(self.advance(due.stream))
-                if not active:
-                    upcoming = await self._log.upcoming(skipped)
-                    if upcoming is None:
-                        if until_idle:
-                            break
-                        await self._pause(1.0)
-                        continue
-                    if upcoming.at <= now:  # due, but leased by another worker: look again shortly, not at once
-                        await self._pause(_IDLE_POLL)
-                        continue
-                    await self._wait_until(upcoming.at)
-                    continue
-                done, _ = await asyncio.wait(active.values(), timeout=_IDLE_POLL, return_when=asyncio.FIRST_COMPLETED)
-                for stream in [s for s, task in active.items() if task in done]:
-                    self._finish(stream, active.pop(stream), skipped)
-        finally:
-            if active:
-                await asyncio.gather(*active.values(), return_exceptions=True)  # in-flight requests are recorded
+        async with self._alarm.watching():
+            await serve_due_work(self, self._log, self._alarm, self._stopping, until_idle=until_idle)
         return self.stats
 
     def stop(self) -> None:
@@ -195,6 +188,7 @@ class Runner:
             after = evolve(state, step.event)
             await self._append(stream, [step.event], state.version, after)
             self.stats.concluded += 1
+            recorded(stream, state.provider, "conclude", tag_of(step.event), after.version)
             return next_step(after, policy)
         operation: Operation = (
             "charge" if isinstance(step, SendCharge) else "poll" if isinstance(step, Poll) else "requery"
@@ -224,66 +218,39 @@ class Runner:
         if claimed.appended == 0:  # the very same bytes were already stored: whoever stored them sends it
             raise ConcurrencyConflict(stream, state.version, claimed.version)
         self.stats.requests[operation] += 1
-        wire = await self._call(request, operation, sent.at, provider.effective_policy)
-        event = self._translate(provider, wire)
-        return event, await self._log.record_fact(stream, event, in_flight)
+        exchange = Exchange(payment_id=stream, provider=state.provider, operation=operation, attempt=sent.attempt)
+        try:
+            with self.telemetry.exchange(exchange):
+                started = time.perf_counter()
+                timeout = self.clock.real_seconds(provider.effective_policy.timeout)
+                wire = await self._transport.exchange(request, operation, sent.at, timeout, self.clock.now)
+                exchange.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+                if wire.error is not None:
+                    self.stats.transport_errors[wire.error] += 1
+                exchange.status, exchange.error = wire.status, wire.error
+                event = self._translate(exchange, provider, wire)
+                exchange.outcome, exchange.cause = tag_of(event), getattr(event, "cause", "")
+                after = await self._log.record_fact(stream, event, in_flight)
+                exchange.version = after.version
+        finally:
+            exchanged(exchange)
+        return event, after
 
-    async def _call(self, request: HttpRequest, operation: Operation, sent_at: datetime, policy: Policy) -> Wire:
-        """One exchange with the provider, as a wire (untranslated, unredacted)."""
-        status, headers, body, error = await self._transport.send(request, self.clock.real_seconds(policy.timeout))
-        if error is not None:
-            self.stats.transport_errors[error] += 1
-        return Wire(
-            operation=operation,
-            status=status,
-            headers=headers,
-            body=body,
-            error=error,
-            sent_at=sent_at,
-            received_at=max(self.clock.now(), sent_at),
-            url=request.url,
-            method=request.method,
-        )
-
-    def _translate(self, provider: Provider, wire: Wire) -> Event:
+    def _translate(self, exchange: Exchange, provider: Provider, wire: Wire) -> Event:
         """The adapter's event for ``wire``; an adapter that raises gets its answer recorded as ambiguous."""
         try:
             return provider.adapter.translate(wire)
-        except Exception:
-            log.exception(
-                "the adapter could not translate a %s answer (status %s) from %s %s: recorded as adapter_error",
-                wire.operation,
-                wire.status,
-                wire.method,
-                redact_url(wire.url),
-            )
+        except Exception as exc:
+            where = f"{wire.method} {redact_url(wire.url)}"
+            adapter_failed(exchange.payment_id, exchange.provider, wire.operation, wire.status, exc, where)
             self.stats.adapter_errors += 1
             return adapter_error(wire)
 
-    def _count_conflict(self) -> None:
+    def _count_conflict(self, conflict: ConcurrencyConflict, then: str) -> None:
         self.stats.conflicts += 1
+        lost_race(conflict.stream, conflict.expected, then)
 
     # --- plumbing -------------------------------------------------------------------------------------------
-
-    def _finish(self, stream: str, task: asyncio.Task[Step], skipped: set[str]) -> None:
-        """Collect one payment's step: a broken stream is logged, recorded and skipped; any other error raises."""
-        try:
-            task.result()
-        except StreamBroken as broken:
-            log.error("skipping a broken stream for the rest of this run: %s", broken)
-            self.stats.broken[stream] = str(broken)
-            skipped.add(stream)
-
-    async def _wait_until(self, when: datetime) -> None:
-        sleeper = asyncio.create_task(self.clock.sleep_until(when))
-        stopper = asyncio.create_task(self._stopping.wait())
-        await asyncio.wait((sleeper, stopper), timeout=None, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleeper, stopper):
-            task.cancel()
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     def _provider(self, name: str) -> Provider:
         try:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Final
 
 import httpx
 
+from payfold import Operation, Wire
 from payfold.adapters.wire.redact import redact_url
 from payfold.adapters.wire.request import HttpRequest
 
@@ -38,6 +41,24 @@ class Transport:
         self._busy: list[int] = [0] * len(self._clients)
         self._own_clients = client is None
         self._concurrency = concurrency
+
+    async def exchange(
+        self, request: HttpRequest, operation: Operation, sent_at: datetime, timeout: float, now: Callable[[], datetime]
+    ) -> Wire:
+        """Send ``request`` and return the exchange as a wire (untranslated, unredacted); ``now`` stamps when the
+        answer or the failure was seen (never before ``sent_at``)."""
+        status, headers, body, error = await self.send(request, timeout)
+        return Wire(
+            operation=operation,
+            status=status,
+            headers=headers,
+            body=body,
+            error=error,
+            sent_at=sent_at,
+            received_at=max(now(), sent_at),
+            url=request.url,
+            method=request.method,
+        )
 
     async def send(self, request: HttpRequest, timeout: float) -> Answer:
         """Send ``request``; ``timeout`` (real seconds) bounds the whole exchange, not each read."""
@@ -64,7 +85,10 @@ class Transport:
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
             return None, (), b"", "reset"
         except httpx.HTTPError as exc:
-            log.warning("transport error %s on %s %s", type(exc).__name__, request.method, redact_url(request.url))
+            url = redact_url(request.url)
+            log.warning(
+                "transport error %s on %s %s", type(exc).__name__, request.method, url, extra={"error": "transport"}
+            )
             return None, (), b"", "transport"
         headers = tuple((name.lower(), value) for name, value in response.headers.multi_items())
         return response.status_code, headers, response.content, None
