@@ -20,6 +20,7 @@ from ._events import (
     RequestSent,
     ReviewReason,
 )
+from ._policy import Policy
 from ._status import Status
 from ._wire import Operation
 
@@ -63,6 +64,8 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     """The latest ``at`` folded; every step is due at or after it."""
     details: Mapping[str, str] = NO_DETAILS
     """The charge parameters of ``created``: the same read-only mapping (``payfold.Details``)."""
+    policy: Policy | None = None
+    """The policy ``created`` recorded (``PaymentCreated.policy``): the one this payment runs under."""
     provider_ref: str | None = None
     """The provider's own reference for this payment, from the latest answer that named one (Rave's flwRef)."""
     review_reason: ReviewReason | None = None
@@ -153,6 +156,7 @@ class Draft:
     created_at: datetime
     last_at: datetime
     details: Mapping[str, str]
+    policy: Policy | None
     provider_ref: str | None
     review_reason: ReviewReason | None
     awaiting_since: datetime | None
@@ -194,6 +198,7 @@ class Draft:
         draft.currency = event.currency
         draft.reference = event.reference
         draft.details = event.details
+        draft.policy = event.policy
         draft.created_at = event.at
         return draft
 
