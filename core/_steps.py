@@ -46,6 +46,11 @@ class _Step(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     def __hash__(self) -> int:
         return hash(self._action())
 
+    def __repr__(self) -> str:
+        action = [f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__ if name not in _PROVENANCE]
+        why = [f"rule={self.rule!r}"] if self.rule else []
+        return f"{type(self).__name__}({', '.join(action + why)})"
+
 
 class SendCharge(_Step, frozen=True, kw_only=True):
     """Send the charge (the first time, or a resend with the same reference)."""

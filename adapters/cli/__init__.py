@@ -65,12 +65,19 @@ def _print_stories() -> None:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
+    from payfold.adapters.cli._demo import check_demo_args
+
+    try:
+        check_demo_args(args.payments, args.fault_rate, args.db)
+    except ValueError as error:
+        print(f"payfold demo: {error}", file=sys.stderr)
+        return 2
     if not args.no_stories:
         _print_stories()
     if args.stories:
         return 0
-    from payfold.adapters.cli._demo import render as render_report
     from payfold.adapters.cli._demo import run_demo
+    from payfold.adapters.cli._demo_report import render as render_report
 
     if not args.no_stories:
         print(f"\nNow {args.payments} payments through the sandbox on loopback, under injected faults:")

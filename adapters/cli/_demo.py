@@ -3,31 +3,48 @@
 At the end, a table: payments by status, faults injected, requests made, reconciliation against the sandbox's
 ledger (settled but not charged, charged but failed, charged twice: each must be 0), the hash chain, wall time.
 
-The sandbox keeps its orders and its ledger in a journal beside the log (``<db>.sandbox.jsonl``), so a second run
-into the same ``--db`` reconciles the payments of the first against what the sandbox really charged then.
+**The same seed gives the same run.** Every fault is the sandbox's seeded draw for (reference, operation,
+attempt); amounts and latencies come from the seed too. What would otherwise depend on the machine is taken out
+of its hands: the clock (``StepClock``) stands still while requests are in flight and moves, in whole seconds,
+only when the runner has nothing to do, so how fast the machine answers never changes a recorded time; a hang
+ends at once with the timeout it stands for (``SandboxLink``) instead of racing a real timer; webhooks are handed
+over only while time stands still between two steps. Two runs with one seed print the same counts.
+
+Each run numbers its payments (``pay-r<run>-<n>``, reference ``order-r<run>-<n>``): a second run into the same
+``--db`` adds its own payments and reconciles only those. Without ``--db`` the log lives in a temporary folder
+that is removed at the end, however the run ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-import socket
+import os
+import re
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
-from payfold import PaymentCreated, Status, fold
+import httpx
+
+from payfold import (
+    Payment,
+    Status,
+    fold,
+)
 from payfold.adapters import flutterwave, tranzzo
-from payfold.adapters.cli._report import streams
-from payfold.adapters.cli._sandboxed import credentials_for
+from payfold.adapters.cli._demo_log import Unannounced, journal_path, next_run
+from payfold.adapters.cli._demo_log import created as new_payment
+from payfold.adapters.cli._demo_report import DemoReport
+from payfold.adapters.cli._pace import Progress
+from payfold.adapters.cli._sandboxed import SandboxLink, StepClock, credentials_for
 from payfold.adapters.runner import Provider, Runner
-from payfold.adapters.runner.clock import VirtualClock
-from payfold.adapters.sandbox import FaultPlan, RaveKeys, Sandbox, TranzzoKeys
+from payfold.adapters.sandbox import FaultPlan, RaveKeys, Sandbox, TranzzoKeys, served
+from payfold.adapters.sandbox._faults import rng
 from payfold.adapters.stores.sqlite import SqliteStore
 
 TRANZZO = TranzzoKeys(pos_id="pos-demo", api_key="demo-key", api_secret="demo-secret", endpoints_key="demo-ep")
@@ -37,40 +54,28 @@ HORIZON = timedelta(days=4)
 """Virtual time the demo runs at most: a day past the policies' 3-day deadline. Every payment concludes long
 before, unless its charges stayed ambiguous: then the deadline raised a review, and requeries go on forever on
 the slowest cadence, which the demo does not wait for."""
+_RUN_ID: Final = re.compile(r"^pay-r(\d+)-")
+_FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class DemoReport:
-    """What the demo measured."""
-
-    payments: int
-    statuses: Counter[str]
-    faults: Counter[str]
-    requests: Counter[str]
-    settled_not_charged: list[str] = field(default_factory=list)
-    charged_but_failed: list[str] = field(default_factory=list)
-    charged_twice: list[str] = field(default_factory=list)
-    unfinished: list[str] = field(default_factory=list)
-    under_review: list[str] = field(default_factory=list)
-    chain_ok: bool = False
-    chain_events: int = 0
-    webhooks: int = 0
-    wall_seconds: float = 0.0
-    db: str = ""
-    journal: str = ""
-    """The sandbox's journal (its orders and ledger), beside ``db``."""
-
-    @property
-    def mismatches(self) -> int:
-        return len(self.settled_not_charged) + len(self.charged_but_failed) + len(self.charged_twice)
-
-
-def payment_stream(n: int) -> str:
-    return f"pay-{n:06d}"
-
-
-def reference(n: int) -> str:
-    return f"order-{n:06d}"
+def check_demo_args(payments: int, fault_rate: float, db: str | None) -> None:
+    """Refuse demo options that cannot work, with one line naming the option (``ValueError``)."""
+    if payments < 1:
+        raise ValueError(f"--payments must be at least 1, got {payments}")
+    if not 0.0 <= fault_rate <= 1.0:
+        raise ValueError(f"--fault-rate must be within 0 and 1, got {fault_rate:g}")
+    if db is None:
+        return
+    path = Path(db)
+    if path.is_dir():
+        raise ValueError(f"--db {db}: is a directory; give a file in it, e.g. {path / 'payfold.db'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"--db {db}: the folder {folder} does not exist")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"--db {db}: is not a regular file")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise ValueError(f"--db {db}: {'the file' if path.exists() else f'the folder {folder}'} is not writable")
 
 
 async def run_demo(
@@ -79,196 +84,228 @@ async def run_demo(
     db: str | None = None,
     seed: int = 7,
     fault_rate: float = 0.35,
-    speed: float = 100.0,
     concurrency: int = 64,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     progress: bool = True,
 ) -> DemoReport:
-    """Drive ``payments`` payments through the sandbox into a SQLite file and reconcile them."""
-    import uvicorn
+    """Drive ``payments`` payments through the sandbox into a SQLite file and reconcile them.
 
+    ``db`` None: a temporary file, removed at the end (also on an error or Ctrl-C). ``out`` (default stderr) gets
+    the progress display when ``progress``.
+    """
+    check_demo_args(payments, fault_rate, db)
     started = time.perf_counter()
-    path = db or str(Path(tempfile.mkdtemp(prefix="payfold-demo-")) / "payfold.db")
-    journal = journal_path(path)
-    clock = VirtualClock(datetime.now(UTC).replace(microsecond=0), speed=speed)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    sandbox = Sandbox(
-        seed=seed,
-        faults=FaultPlan(rate=fault_rate, hang_seconds=2.0),
-        clock=clock.now,
-        tranzzo=TRANZZO,
-        rave=RAVE,
-        base_url=base_url,
-        rave_webhook_hash=WEBHOOK_HASH,
-        journal=journal,
-    )
-    server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="error", lifespan="off", access_log=False))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    tz, rave = credentials_for(sandbox)
-    store = await SqliteStore.open(path)
-    providers = {
-        "tranzzo": Provider(tranzzo, tz, webhook_secret=TRANZZO.api_secret),
-        "flutterwave": Provider(flutterwave, rave, webhook_secret=WEBHOOK_HASH),
-    }
-    runner = Runner(store, providers, clock=clock, concurrency=concurrency)
-    report = DemoReport(
-        payments=payments, statuses=Counter(), faults=Counter(), requests=Counter(), db=path, journal=journal
-    )
+    temporary = None if db is not None else Path(tempfile.mkdtemp(prefix="payfold-demo-"))
+    path = db if db is not None else str(Path(temporary or ".") / "payfold.db")
     try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        existing = {key async for key in _known(store)}
-        rng = random.Random(seed)
-        for n in range(payments):
-            created = _created(n, rng, clock.now())
-            if created.payment_id not in existing:
-                await runner.create(created)
-        horizon = clock.now() + HORIZON
-        watcher = asyncio.create_task(_watch(runner, sandbox, payments, out, progress, report, horizon))
-        await runner.run()
-        watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
-        if clock.now() <= horizon:
-            await _deliver(runner, sandbox, report)  # webhooks that arrived at the very end
-            await runner.run()
-        if progress:
-            out.write("\n")
-        await _reconcile(store, sandbox, report)
+        shown = (out if out is not None else sys.stderr) if progress else None
+        demo = _Demo(payments=payments, path=path, seed=seed, fault_rate=fault_rate, concurrency=concurrency)
+        report = await demo.run(Progress(payments, shown))
     finally:
-        await runner.close()
-        await store.close()
-        server.should_exit = True
-        await serving
-    report.faults = Counter(sandbox.injected)
-    report.requests = Counter(runner.stats.requests)
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    report.kept = temporary is None
     report.wall_seconds = time.perf_counter() - started
     return report
 
 
-def journal_path(db: str) -> str:
-    """Where the demo's sandbox keeps its orders and ledger for the log at ``db``: beside it."""
-    return f"{db}.sandbox.jsonl"
+class _Demo:
+    """One run: the sandbox served on loopback, the runner on a ``StepClock``, the log, and what was seen."""
 
+    def __init__(self, *, payments: int, path: str, seed: int, fault_rate: float, concurrency: int) -> None:
+        self.payments, self.path, self.seed, self.concurrency = payments, path, seed, concurrency
+        self.fault_rate = fault_rate
+        self.clock = StepClock(datetime.now(UTC).replace(microsecond=0))
+        self.horizon = self.clock.start + HORIZON
+        self.link = SandboxLink(self._answered)
+        self.report = DemoReport(
+            payments=payments, statuses=Counter(), faults=Counter(), requests=Counter(), db=path,
+            journal=journal_path(path),
+        )  # fmt: skip
+        self.states: dict[str, Payment] = {}
+        self.payment_of: dict[tuple[str, str], str] = {}
+        self.stopped = False
+        self._charging = True
+        self._sent: Counter[tuple[str, str, bytes]] = Counter()
+        self._position = 0
 
-def _created(n: int, rng: random.Random, at: datetime) -> PaymentCreated:
-    if n % 2 == 0:
-        amount = rng.randrange(100, 500_000) * 100
-        return PaymentCreated(
-            at=at,
-            payment_id=payment_stream(n),
-            provider="tranzzo",
-            amount=amount,
-            currency="UAH",
-            reference=reference(n),
-            details={"cc_token": f"tok-{n}", "customer_email": f"c{n}@example.com"},
+    async def run(self, progress: Progress) -> DemoReport:
+        """Serve the sandbox, create the payments, drive them to the end, reconcile; close everything."""
+        self.sandbox = Sandbox(
+            seed=self.seed,
+            faults=FaultPlan(rate=self.fault_rate, hang_seconds=0.5),
+            clock=self.clock.now,
+            tranzzo=TRANZZO,
+            rave=RAVE,
+            rave_webhook_hash=WEBHOOK_HASH,
+            journal=self.report.journal,
+            on_hang=self.link.hung,
         )
-    amount = rng.randrange(1_000, 2_000_000) * 100
-    return PaymentCreated(
-        at=at,
-        payment_id=payment_stream(n),
-        provider="flutterwave",
-        amount=amount,
-        currency="NGN",
-        reference=reference(n),
-        details={"token": f"flw-t1nf-{n}", "email": f"c{n}@example.com"},
-    )
+        async with served(self.sandbox, log_level="error") as url:
+            client = httpx.AsyncClient(transport=self.link)
+            self.store = store = await SqliteStore.open(self.path)
+            tz, rave = credentials_for(self.sandbox, url)
+            providers = {
+                "tranzzo": Provider(tranzzo, tz, webhook_secret=TRANZZO.api_secret),
+                "flutterwave": Provider(flutterwave, rave, webhook_secret=WEBHOOK_HASH),
+            }
+            clock, concurrency = self.clock, self.concurrency
+            self.runner = Runner(store, providers, clock=clock, client=client, concurrency=concurrency)
+            self.endpoint = Runner(Unannounced(store), providers, clock=clock, client=client, worker="webhooks")
+            clock.idle = self._idle
+            try:
+                await self._run(progress)
+            except BaseException:
+                progress.stop()
+                raise
+            finally:
+                await self.runner.close()
+                await client.aclose()
+                await store.close()
+        self.report.faults = Counter(self.sandbox.injected)
+        self.report.requests = Counter(self.runner.stats.requests)
+        return self.report
 
+    async def _run(self, progress: Progress) -> None:
+        self.report.run = await next_run(self.store)
+        await self._create(progress)
+        watcher = asyncio.create_task(self._watch(progress))
+        try:
+            await self._drive()
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        await self._tail()
+        self._show(progress)
+        progress.update("reconciling", self.payments)
+        await self._reconcile(self.store)
+        progress.finish(self._summary())
 
-async def _known(store: SqliteStore):  # type: ignore[no-untyped-def]
-    async for record in store.read_all():
-        if record.version == 1:
-            yield record.stream
+    async def _create(self, progress: Progress) -> None:
+        """Record every payment at the start time, a batch at a time (a batch shares one commit)."""
+        run, batch = self.report.run, 100
+        for first in range(0, self.payments, batch):
+            created = [new_payment(n, run, self.seed, self.clock.now()) for n in range(first, first + batch)]
+            created = created[: self.payments - first]
+            for payment in created:
+                self.payment_of[(payment.provider, payment.reference)] = payment.payment_id
+            await asyncio.gather(*(self.runner.create(payment) for payment in created))
+            progress.update("creating", first + len(created))
 
+    async def _drive(self) -> None:
+        """Run until nothing is left to do (webhooks included) or the clock would pass the horizon."""
+        while not self.stopped:
+            await self.runner.run()
+            if not self.stopped:  # idle: only webhooks may be left, due later
+                await self._idle(_FAR_FUTURE)
 
-async def _deliver(runner: Runner, sandbox: Sandbox, report: DemoReport) -> None:
-    """Hand the webhooks the sandbox sent (duplicates included) to the runner, found by the reference inside."""
-    for provider, headers, body in sandbox.webhooks():
-        binding = runner.providers[provider]
-        hint = binding.adapter.webhook(headers, body, binding.secret_for_webhooks(), at=runner.clock.now())
-        ref = _reference_in(hint.payload)
-        if ref is not None:
-            await runner.deliver_webhook(ref.replace("order-", "pay-"), headers, body)
-            report.webhooks += 1
+    async def _idle(self, when: datetime) -> None:
+        """The runner has nothing to do before ``when``: move the clock to ``when`` or, when one falls due
+        earlier, to the next webhook (at least one tick on, so a webhook is recorded after what made it), and
+        hand over the webhooks due then; past the horizon, stop instead."""
+        due = self.sandbox.next_webhook_at()
+        target = max(when if due is None else min(when, due), self.clock.now() + self.clock.tick)
+        if target > self.horizon:
+            self.stopped = True
+            self.runner.stop()
+            return
+        self.clock.move_to(target)
+        await self._deliver()
 
+    async def _deliver(self) -> int:
+        """Hand the webhooks due by now (duplicates included) to the webhook endpoint, routed by the reference
+        inside. The endpoint is a runner of its own on the same log (as an app's web handler would be), whose
+        writes do not wake the main runner: that one waits in ``_idle`` and looks at the log again, every webhook
+        recorded, when it returns."""
+        delivered = 0
+        for provider, headers, body in self.sandbox.webhooks():
+            binding = self.endpoint.providers[provider]
+            hint = binding.adapter.webhook(headers, body, binding.secret_for_webhooks(), at=self.clock.now())
+            payment_id = self.payment_of.get((provider, hint.reference))
+            if payment_id is not None:
+                await self.endpoint.deliver_webhook(payment_id, headers, body)
+                delivered += 1
+        self.report.webhooks += delivered
+        return delivered
 
-def _reference_in(payload: object) -> str | None:
-    """The merchant reference a Tranzzo (``order_id``) or Rave (``txRef``, ``tx_ref``) callback names."""
-    if not isinstance(payload, dict):
-        return None
-    for key in ("order_id", "txRef", "tx_ref", "txref"):
-        value = payload.get(key)
-        if isinstance(value, str) and value.startswith("order-"):
-            return value
-    return _reference_in(payload.get("data"))
+    def _answered(self, request: httpx.Request, hung: bool) -> None:
+        """The modelled time an exchange took, spent on the clock of the task that made it: a hang lasts the
+        client's whole timeout; any other answer a latency drawn from the seed and the request (mostly 20-300
+        ms, one in ten up to 0.9 s: always under a tick, so the answer lands before time next moves)."""
+        if hung:
+            timeout = request.extensions.get("timeout", {}).get("read") or 0.0
+            self.clock.spend(timedelta(seconds=timeout))
+            return
+        key = (request.method, request.url.raw_path.decode("latin-1"), request.content)
+        self._sent[key] += 1
+        draw = rng(self.seed, "latency", *key[:2], key[2].decode("latin-1"), self._sent[key])
+        seconds = draw.uniform(0.3, 0.9) if draw.random() < 0.1 else draw.uniform(0.02, 0.3)
+        self.clock.spend(timedelta(microseconds=round(seconds * 1_000_000)))
 
+    async def _watch(self, progress: Progress) -> None:
+        """Follow the log and show where the payments stand, four times a second."""
+        while True:
+            await self._tail()
+            self._show(progress)
+            await asyncio.sleep(0.25)
 
-async def _watch(
-    runner: Runner, sandbox: Sandbox, total: int, out: TextIO, progress: bool, report: DemoReport, horizon: datetime
-) -> None:
-    """Deliver webhooks, draw the progress bar, and stop the runner past the horizon (a payment under review
-    is requeried forever on the slowest cadence: the demo does not wait for that)."""
-    width = 40
-    while True:
-        await _deliver(runner, sandbox, report)
-        if runner.clock.now() > horizon:
-            runner.stop()
-        if progress:
-            open_ = len(await runner.store.due(datetime(9999, 1, 1, tzinfo=UTC), total + 1))
-            done = total - open_
-            filled = width * done // max(total, 1)
-            out.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} payments concluded")
-            out.flush()
-        await asyncio.sleep(0.25)
+    def _show(self, progress: Progress) -> None:
+        """Charging until every payment has had an answer to its charge, then settling until each has a verdict
+        or awaits an operator (both count as finished: nothing more happens to them by itself)."""
+        if self._charging:
+            charged = sum(1 for state in self.states.values() if state.charge_answer is not None)
+            progress.update("charging", charged, f"{self.report.events:,} events")
+            self._charging = charged < self.payments
+        if not self._charging:
+            progress.update("settling", self._finished(), self._breakdown())
 
+    async def _tail(self) -> None:
+        """Fold the events written since the last look onto this run's payments."""
+        async for record in self.store.read_all(self._position):
+            self._position = record.position
+            if record.stream in self.states or self._mine(record.stream):
+                self.states[record.stream] = fold([record.event()], self.states.get(record.stream))
+                self.report.events += 1
 
-async def _reconcile(store: SqliteStore, sandbox: Sandbox, report: DemoReport) -> None:
-    histories = await streams(store)
-    for stream, events in sorted(histories.items()):
-        state = fold(events)
-        report.statuses[state.status.value] += 1
-        charged = sandbox.ledger.charged(state.provider, state.reference)
-        if state.status is Status.SETTLED and charged == 0:
-            report.settled_not_charged.append(stream)
-        if state.status is Status.FAILED and charged > 0:
-            report.charged_but_failed.append(stream)
-        if charged > 1:
-            report.charged_twice.append(stream)
-        if not state.status.is_verdict:
-            if state.needs_review:
-                verdict = "charged" if charged else "not charged"
-                report.under_review.append(f"{stream}: review ({state.review_reason}); the ledger says {verdict}")
-            else:
-                report.unfinished.append(stream)
-    chain = await store.verify()
-    report.chain_ok, report.chain_events = chain.ok, chain.events
+    def _mine(self, stream: str) -> bool:
+        match = _RUN_ID.match(stream)
+        return match is not None and int(match.group(1)) == self.report.run
 
+    def _finished(self) -> int:
+        """Payments with a verdict or waiting for an operator: nothing more will happen to them by itself."""
+        return sum(1 for state in self.states.values() if state.status.is_verdict or state.needs_review)
 
-def render(report: DemoReport) -> list[str]:
-    """The closing table."""
-    lines = ["", f"payfold demo: {report.payments} payments, log {report.db}"]
-    lines += [f"  the sandbox's ledger: {report.journal}", ""]
-    lines.append("  payments by status")
-    for status in ("settled", "failed", "requeried", "pending", "polling", "created"):
-        if report.statuses.get(status):
-            lines.append(f"    {status:<28} {report.statuses[status]:>6}")
-    lines.append("  faults injected by the sandbox")
-    for kind, count in sorted(report.faults.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"    {kind:<28} {count:>6}")
-    lines.append("  requests made")
-    for operation in ("charge", "poll", "requery", "validate"):
-        if report.requests.get(operation):
-            lines.append(f"    {operation:<28} {report.requests[operation]:>6}")
-    lines.append(f"    {'webhooks delivered':<28} {report.webhooks:>6}")
-    lines.append("  reconciliation against the sandbox ledger")
-    lines.append(f"    {'settled but not charged':<28} {len(report.settled_not_charged):>6}")
-    lines.append(f"    {'charged but failed':<28} {len(report.charged_but_failed):>6}")
-    lines.append(f"    {'charged twice':<28} {len(report.charged_twice):>6}")
-    lines.append(f"    {'awaiting an operator':<28} {len(report.under_review):>6}")
-    lines.append(f"    {'without a verdict or review':<28} {len(report.unfinished):>6}")
-    lines.extend(f"      {line}" for line in report.under_review)
-    chain = "verified" if report.chain_ok else "BROKEN"
-    lines.append(f"  hash chain: {chain} ({report.chain_events} events)")
-    lines.append(f"  wall time: {report.wall_seconds:.1f} s")
-    return lines
+    def _breakdown(self) -> str:
+        counts = Counter(
+            "under review" if state.needs_review and not state.status.is_verdict else state.status.value
+            for state in self.states.values()
+        )
+        parts = [f"{counts[name]:,} {name}" for name in ("settled", "failed", "under review") if counts[name]]
+        return ", ".join(parts) or "none yet"
+
+    def _summary(self) -> str:
+        return (
+            f"{self._finished():,}/{self.payments:,} payments finished ({self._breakdown()}), "
+            f"{self.report.events:,} events"
+        )
+
+    async def _reconcile(self, store: SqliteStore) -> None:
+        """This run's payments against the sandbox's ledger; the hash chain of the whole log."""
+        report = self.report
+        for stream, state in sorted(self.states.items()):
+            report.statuses[state.status.value] += 1
+            charged = self.sandbox.ledger.charged(state.provider, state.reference)
+            if state.status is Status.SETTLED and charged == 0:
+                report.settled_not_charged.append(stream)
+            if state.status is Status.FAILED and charged > 0:
+                report.charged_but_failed.append(stream)
+            if charged > 1:
+                report.charged_twice.append(stream)
+            if not state.status.is_verdict:
+                if state.needs_review:
+                    verdict = "charged" if charged else "not charged"
+                    report.under_review.append(f"{stream}: review ({state.review_reason}); the ledger says {verdict}")
+                else:
+                    report.unfinished.append(stream)
+        chain = await store.verify()
+        report.chain_ok, report.chain_events = chain.ok, chain.events

@@ -70,3 +70,95 @@ class Pace:
     def summary(self) -> str:
         """The closing line: how many events, in how long, how fast."""
         return f"read {self.events:,} events in {self.seconds:.2f} s ({self.rate:,.0f} events/s)"
+
+
+class Progress:
+    """A job done in phases (``creating``, ``charging``...), shown to people watching ``out``.
+
+    On a terminal: one line redrawn in place at most every ``every`` s, with the phase, a bar, ``done/total``, the
+    phase's rate and the time so far. Anywhere else (a file, a pipe, a CI log): no frames at all, one plain line
+    as each phase ends and the closing line of ``finish``, so a log gets a handful of readable lines. ``out`` None
+    shows nothing.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        out: TextIO | None,
+        *,
+        noun: str = "payments",
+        every: float = 0.25,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.total, self.noun = total, noun
+        self._out, self._every, self._clock = out, every, clock
+        self.live = out is not None and _is_terminal(out)
+        self._start = clock()
+        self._phase = ""
+        self._phase_start = self._start
+        self._done = 0
+        self._detail = ""
+        self._shown = float("-inf")
+        self._drawn = False
+
+    def update(self, phase: str, done: int, detail: str = "") -> None:
+        """Where the job stands: in ``phase``, ``done`` of ``total`` (``detail``: a few more words)."""
+        now = self._clock()
+        if phase != self._phase:
+            self._end_phase(now)
+            self._phase, self._phase_start, self._shown = phase, now, float("-inf")
+        self._done, self._detail = done, detail
+        if self.live and now - self._shown >= self._every:
+            self._shown = now
+            self._draw(now)
+
+    def finish(self, line: str) -> None:
+        """End the display: the last phase's closing line, then ``line``."""
+        self._end_phase(self._clock())
+        self._phase = ""
+        if self._out is not None:
+            self._out.write(f"  {line}\n")
+            self._out.flush()
+
+    def stop(self) -> None:
+        """End the display early (an error, Ctrl-C): a terminal's line is ended so what follows starts clean."""
+        if self.live and self._phase and self._out is not None:
+            self._out.write("\n")
+            self._out.flush()
+        self._phase = ""
+
+    def _end_phase(self, now: float) -> None:
+        """The phase's last state stays on screen (a terminal: its final frame; elsewhere: one plain line)."""
+        if not self._phase or self._out is None:
+            return
+        if self.live:
+            self._draw(now)
+            self._out.write("\n")
+        else:
+            self._out.write(f"  {self._status(now)}\n")
+        self._out.flush()
+
+    def _draw(self, now: float) -> None:
+        assert self._out is not None
+        width = 24
+        filled = width * min(self._done, self.total) // max(self.total, 1)
+        bar = "#" * filled + "." * (width - filled)
+        self._out.write(f"\r\x1b[K  [{bar}] {self._status(now)}")
+        self._out.flush()
+
+    def _status(self, now: float) -> str:
+        spent = now - self._phase_start
+        rate = self._done / spent if spent > 0 else 0.0
+        detail = f" ({self._detail})" if self._detail else ""
+        return (
+            f"{self._phase:<11} {self._done:,}/{self.total:,} {self.noun}{detail}, "
+            f"{rate:,.0f}/s, {now - self._start:.1f} s"
+        )
+
+
+def _is_terminal(out: TextIO) -> bool:
+    isatty = getattr(out, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except (ValueError, OSError):  # a closed stream
+        return False

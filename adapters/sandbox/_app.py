@@ -72,7 +72,9 @@ class Sandbox:
     the adapters. ``journal``: a file that keeps the orders and the ledger across restarts (replayed when the
     sandbox starts, appended to as charges reach the origin). ``exchange_log``: number every answer (header
     ``x-sandbox-exchange``) and keep what it was in ``exchanges``. ``on_webhook`` is called each time a callback
-    is queued.
+    is queued. ``on_hang`` is called with the request's headers when a request meets a ``hang``, before the
+    sandbox holds its answer: a client in the same process can give up at once instead of waiting out its timeout
+    (the demo does, so its result cannot depend on how loaded the machine is).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Sandbox:
         journal: str | os.PathLike[str] | None = None,
         exchange_log: bool = False,
         on_webhook: Callable[[], None] | None = None,
+        on_hang: Callable[[Headers], None] | None = None,
     ) -> None:
         self.seed, self.faults, self.clock, self.base_url = seed, faults or FaultPlan(), clock, base_url.rstrip("/")
         if not rave_webhook_hash:
@@ -109,6 +112,7 @@ class Sandbox:
         if self.journal is not None:
             self.book.restore(self.journal.entries())
         self.on_webhook = on_webhook
+        self.on_hang = on_hang
         self.exchange_log: Final = exchange_log
         self.exchanges: Final[list[Exchange]] = []
         """The answers sent, in order (only with ``exchange_log``); ``exchanges[n - 1].number == n``."""
@@ -202,6 +206,8 @@ class Sandbox:
             await send_response(send, answer)
         elif kind == "hang":
             answer = call.origin(Effects())
+            if self.on_hang is not None:
+                self.on_hang(request.headers)
             await asyncio.sleep(self.faults.hang_seconds)
             await send_response(send, answer)
         elif kind == "reset":
@@ -231,6 +237,10 @@ class Sandbox:
     def pending_webhooks(self) -> int:
         """How many callbacks are queued and not drained yet (due or not)."""
         return len(self._outbox)
+
+    def next_webhook_at(self) -> datetime | None:
+        """When the earliest queued callback falls due (None: none is queued)."""
+        return min((queued.due for queued in self._outbox), default=None)
 
     def webhooks(self, *, until: datetime | None = None) -> list[tuple[str, Headers, bytes]]:
         """Drain the callbacks due by ``clock()`` (a late landing's only once it landed), duplicates included;

@@ -47,7 +47,7 @@ def log(tmp_path: Path) -> Path:
         created = PaymentCreated(at=datetime(2026, 1, 1, tzinfo=UTC), payment_id="pay-1", provider="tranzzo",
                                  amount=100, currency="UAH", reference="order-1")  # fmt: skip
         try:
-            await store.append("pay-1", [created], 0)
+            await store.append("pay-1", [created], 0, due=created.at)
         finally:
             await store.close()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from payfold.adapters.cli import main, policy_of
-from payfold.adapters.cli._demo import render, run_demo
+from payfold.adapters.cli._demo import run_demo
+from payfold.adapters.cli._demo_report import render
 from payfold.adapters.cli._report import audit, operation_stats, streams
 from payfold.adapters.stores.sqlite import SqliteStore
 
@@ -24,7 +25,9 @@ async def test_demo_reconciles_with_zero_mismatches_and_a_verified_chain(tmp_pat
     assert sum(report.statuses.values()) == 120 and report.statuses["settled"] > 0
     assert sum(report.faults.values()) > 0.25 * sum(report.requests.values())  # at least ~30% of calls faulted
     assert report.requests["requery"] > 0
-    assert "payments concluded" in out.getvalue()
+    shown = out.getvalue()  # not a terminal: a few plain lines, no frames
+    assert "\r" not in shown and "  settling    120/120 payments" in shown
+    assert shown.splitlines()[-1].startswith("  120/120 payments finished")
     table = "\n".join(render(report))
     for row in ("settled but not charged", "charged but failed", "charged twice", "hash chain: verified"):
         assert row in table
@@ -40,12 +43,12 @@ async def test_demo_reconciles_with_zero_mismatches_and_a_verified_chain(tmp_pat
     assert {op for _, op in stats} >= {"charge", "requery"}
     assert all(entry.answers == len(entry.latencies) for entry in stats.values())
 
-    for command in (["stats", db], ["audit", db], ["show", db, "pay-000001"]):
+    for command in (["stats", db], ["audit", db], ["show", db, "pay-r1-000001"]):
         assert await asyncio.to_thread(main, command) == 0, command
 
 
 def test_commands_refuse_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "nope.db")
     assert main(["audit", missing]) == 2
-    assert "no such database file" in capsys.readouterr().err
+    assert f"{missing}: no such file" in capsys.readouterr().err
     assert not Path(missing).exists()

@@ -48,7 +48,9 @@ async def test_a_late_landing_sends_its_webhook_only_once_landed() -> None:
     async with rig(FaultPlan.only("late_landing", landing_delay=timedelta(minutes=2), webhook_duplicates=0.0)) as r:
         await r.charge(payment("tranzzo", "order-late"))
         assert r.sandbox.webhooks() == []
+        assert r.sandbox.next_webhook_at() == r.clock.now + timedelta(minutes=2)  # when to come back for it
         r.clock.advance(timedelta(minutes=1, seconds=59))
         assert r.sandbox.webhooks() == []
         r.clock.advance(timedelta(seconds=1))
         assert len(r.sandbox.webhooks()) == 1
+        assert r.sandbox.next_webhook_at() is None  # nothing queued any more
