@@ -18,7 +18,7 @@ FindingKind: TypeAlias = Literal[
     "replay",  # the history cannot be folded (an illegal transition)
     "invariant",  # an independent invariant of payfold.testing does not hold
     "conduct",  # a request the policy did not allow at that moment (too early, or of a kind not allowed)
-    "due",  # an open payment has no due row (it would stall silently), or a due row for a finished one
+    "due",  # an open payment has no due row, or one later than its next step (it would stall silently)
 ]
 
 
@@ -48,6 +48,17 @@ class Review(msgspec.Struct, frozen=True, kw_only=True):
     last_answer: str = ""
 
 
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """An operator's decision recorded in the log (``settled_manually`` / ``failed_manually``)."""
+
+    stream: str
+    version: int
+    outcome: Literal["settled", "failed"]
+    operator: str
+    note: str
+    at: datetime
+
+
 @dataclass
 class AuditReport:
     """Everything one audit found. ``ok`` only when nothing is wrong."""
@@ -61,7 +72,32 @@ class AuditReport:
     """The chain was checked with a key (HMAC): re-hashing without the key is detected."""
     checkpoint: str | None = None
     """The checkpoint file compared against, when one was given."""
+    log: str = ""
+    """The log audited (a file path, or a DSN without its password)."""
+    decisions: list[Decision] = field(default_factory=list)
+    """Every operator decision in the log, in stream order."""
+    checkpoint_file: str | None = None
+    """The checkpoint file given (``--checkpoint``), compared against or not (it may not have existed yet)."""
+    checkpoint_written: bool = False
+    """The checkpoint file was (re)written with this audit's heads."""
 
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def to_json(self) -> dict[str, object]:
+        """The report as one JSON-ready object (``payfold audit --json``; docs/audit.md shows its shape)."""
+        return {
+            "ok": self.ok,
+            "log": self.log,
+            "streams": self.streams,
+            "events": self.events,
+            "statuses": dict(sorted(self.statuses.items())),
+            "keyed": self.keyed,
+            "checkpoint": self.checkpoint,
+            "checkpoint_file": self.checkpoint_file,
+            "checkpoint_written": self.checkpoint_written,
+            "findings": msgspec.to_builtins(self.findings),
+            "reviews": msgspec.to_builtins(self.reviews),
+            "decisions": msgspec.to_builtins(self.decisions),
+        }

@@ -48,11 +48,11 @@ async def _open(db: str, *, write: bool = False) -> Any:
     if is_dsn(db):
         from payfold.adapters.stores.postgres import PostgresStore
 
-        return await PostgresStore.open(db)
+        return await PostgresStore.open(db, read_only=not write)
     check_log(db)
     from payfold.adapters.stores.sqlite import SqliteStore
 
-    return await SqliteStore.open(db)
+    return await SqliteStore.open(db, read_only=not write)
 
 
 def _print_stories() -> None:

@@ -1,8 +1,8 @@
 """Reading a stored log for people: statistics per provider and operation, audits, one payment's story.
 
-The tallies here take one answer or one finished history at a time, so ``payfold stats`` and ``payfold audit``
-can feed them from a stream of the log (``_scan``) without holding it; ``streams``, ``operation_stats`` and
-``audit`` apply them to histories already in memory.
+The tallies here take one answer or one finished history at a time, so ``payfold stats`` can feed them from a
+stream of the log (``_scan``) without holding it; ``streams``, ``operation_stats`` and ``audit`` apply them to
+histories already in memory.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from payfold import Event, PayfoldError, PaymentCreated, Policy, ProviderAnswer, fold, next_step, tag_of
-from payfold._invariants import InvariantViolation, check_history
+from payfold import Event, PaymentCreated, Policy, ProviderAnswer, fold, next_step, tag_of
 from payfold._store import EventStore, VerifyReport
 
 _TROUBLE = frozenset(("outcome_unknown", "requery_failed", "poll_failed", "not_processed"))
@@ -86,7 +85,8 @@ def render_stats(stats: Mapping[tuple[str, str], OperationStats]) -> Iterator[st
 
 @dataclass
 class Audit:
-    """What ``payfold audit`` found: the chain, every payment replayed, the verdict invariants checked."""
+    """A log's histories judged in memory (for small logs and tests; ``payfold audit`` streams the log through
+    ``payfold.adapters.audit`` with the same judge)."""
 
     chain: VerifyReport
     statuses: Counter[str] = field(default_factory=Counter)
@@ -97,22 +97,18 @@ class Audit:
         return self.chain.ok and not self.violations
 
     def judge(self, stream: str, events: Sequence[Event], policy_of: Callable[[str], Policy]) -> None:
-        """Replay one whole history and check invariants 1-7 over it with the independent oracle (the rules
-        restated over the raw events, judged with the payment's provider's policy)."""
-        try:
-            state = fold(events)
-            self.statuses[state.status.value] += 1
-            check_history(events, policy_of(state.provider))
-        except (InvariantViolation, PayfoldError, ValueError) as problem:
-            self.fail(stream, problem)
+        """Replay one whole history, check invariants 1-7 with the independent oracle and the conduct of every
+        request, under the policy of the payment's provider (``payfold.adapters.audit._judge``)."""
+        from payfold.adapters.audit._judge import judge
 
-    def fail(self, stream: str, problem: Exception) -> None:
-        """Record that ``stream`` could not be replayed or broke an invariant (the problem's first line)."""
-        self.violations.append(f"{stream}: {str(problem).splitlines()[0]}")
+        judged = judge(stream, events, range(1, len(events) + 1), policy_of)
+        if judged.status is not None:
+            self.statuses[judged.status] += 1
+        self.violations.extend(finding.line() for finding in judged.findings)
 
 
 def audit(histories: Mapping[str, list[Event]], chain: VerifyReport, policy_of: Callable[[str], Policy]) -> Audit:
-    """Replay every payment of ``histories`` and check its invariants (see ``Audit.judge``)."""
+    """Judge every payment of ``histories`` (see ``Audit.judge``)."""
     result = Audit(chain=chain)
     for stream, events in sorted(histories.items()):
         result.judge(stream, events, policy_of)

@@ -18,16 +18,17 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from payfold._store import AppendResult
-from payfold.adapters.stores import _plan
+from payfold.adapters.stores import _chain, _plan
 from payfold.adapters.stores import _postgres_sql as sql
 
 RETRYABLE: tuple[type[BaseException], ...] = (asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError)
 """A concurrent transaction won a race for the same stream's rows (the whole transaction was rolled back)."""
 
 
-async def write(conn: Any, items: Sequence[_plan.Item]) -> list[AppendResult]:
-    """Read the heads, plan, write; raises ``ConcurrencyConflict`` or one of ``RETRYABLE``. Runs in the caller's
-    transaction if it holds one (tests do, to keep an append uncommitted), else commits with the write."""
+async def write(conn: Any, items: Sequence[_plan.Item], key: bytes | None = None) -> list[AppendResult]:
+    """Read the heads, plan, write (rows linked under ``key`` when the log is keyed); raises
+    ``ConcurrencyConflict`` or one of ``RETRYABLE``. Runs in the caller's transaction if it holds one (tests do,
+    to keep an append uncommitted), else commits with the write."""
     streams, ids = _plan.wanted(items)
     heads: dict[str, _plan.Head] = {}
     stored: dict[tuple[str, str], int] = {}
@@ -41,7 +42,8 @@ async def write(conn: Any, items: Sequence[_plan.Item]) -> list[AppendResult]:
         raise ValueError(f"one append_many stores at most {sql.SLOTS - 1} events, got {len(planned.rows)}")
     if not planned.rows and not planned.due:
         return planned.results
-    ordered = sorted(enumerate(planned.rows, start=1), key=lambda pair: (pair[1].stream, pair[1].version))
+    rows = planned.rows if key is None else _chain.rekey(planned.rows, heads, key)
+    ordered = sorted(enumerate(rows, start=1), key=lambda pair: (pair[1].stream, pair[1].version))
     due = sorted(planned.due.items())
     versions = {result.stream: result.version for result in planned.results}
     await conn.execute(
@@ -61,13 +63,13 @@ async def write(conn: Any, items: Sequence[_plan.Item]) -> list[AppendResult]:
     return planned.results
 
 
-async def append(pool: Any, items: Sequence[_plan.Item]) -> list[AppendResult]:
+async def append(pool: Any, items: Sequence[_plan.Item], key: bytes | None = None) -> list[AppendResult]:
     """``write`` on a pooled connection, run again after losing a race (see the module docstring)."""
     attempts = len({item.stream for item in items}) + 1
     for attempt in range(attempts + 1):
         try:
             async with pool.acquire() as conn:
-                return await write(conn, items)
+                return await write(conn, items, key)
         except RETRYABLE:
             if attempt == attempts:
                 raise

@@ -12,21 +12,49 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from payfold._store import StoreFormatError
 from payfold.adapters.stores import _postgres_sql as sql
+from payfold.adapters.stores._chain import FINGERPRINT_KEY
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: sql.MIGRATE_1_TO_2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: sql.MIGRATE_1_TO_2, 2: sql.MIGRATE_2_TO_3}
 """``MIGRATIONS[v]``: the statements turning schema format ``v`` into ``v + 1`` (run in one transaction)."""
 
 
-async def prepare(conn: Any, where: str) -> None:
-    """Bring the database at ``conn`` to ``sql.FORMAT`` or raise ``StoreFormatError`` naming what to do."""
+async def prepare(conn: Any, where: str, fingerprint: str | None = None) -> str | None:
+    """Bring the database at ``conn`` to ``sql.FORMAT`` or raise ``StoreFormatError`` naming what to do.
+
+    A new database records ``fingerprint`` (its chain key's, when the store has one) in the transaction that
+    creates its tables: a log is keyed from its first event or never. Returns the fingerprint it records.
+    """
     found = await _columns(conn, [*sql.COLUMNS, "payfold_meta", "payfold_head"])
     if not found:
         for statement in sql.SCHEMA:
             await conn.execute(statement)
+        if fingerprint is not None:
+            await conn.execute(sql.RECORD_FINGERPRINT, FINGERPRINT_KEY, fingerprint)
     elif "payfold_meta" not in found:
         raise StoreFormatError(where, f"not a payfold database: tables {sorted(found)} without payfold_meta")
     else:
         await _migrate(conn, where, await _format(conn, where))
+    await _check_columns(conn, where)
+    recorded: str | None = await conn.fetchval(sql.FINGERPRINT, FINGERPRINT_KEY)
+    return recorded
+
+
+async def inspect(conn: Any, where: str) -> str | None:
+    """Refuse what ``prepare`` refuses, and a database without payfold's tables; change nothing (a read-only
+    open, as ``payfold audit`` does). Returns the chain key fingerprint the database records."""
+    found = await _columns(conn, [*sql.COLUMNS, "payfold_meta"])
+    if "payfold_meta" not in found:
+        tables = f"tables {sorted(found)}" if found else "no payfold tables"
+        raise StoreFormatError(where, f"not a payfold log: {tables} without payfold_meta")
+    version = await _format(conn, where)
+    if version < 2:
+        raise StoreFormatError(where, f"schema format {version}: open it once for writing to migrate it first")
+    await _check_columns(conn, where)
+    recorded: str | None = await conn.fetchval(sql.FINGERPRINT, FINGERPRINT_KEY)
+    return recorded
+
+
+async def _check_columns(conn: Any, where: str) -> None:
     found = await _columns(conn, list(sql.COLUMNS))
     for table, wanted in sql.COLUMNS.items():
         if found.get(table) != wanted:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Final
 
-FORMAT: Final = 2
-"""The schema format this payfold writes (``payfold_meta.format``). 1: positions from a locked head row."""
+FORMAT: Final = 3
+"""The schema format this payfold writes (``payfold_meta.format``). 1: positions from a locked head row. 2:
+positions from transaction ids. 3: a keyed log records its chain key's fingerprint in ``payfold_meta`` (the
+tables are format 2's; the number makes a payfold that knows no keys refuse the database instead of appending
+unkeyed links to a keyed log)."""
 
 LOCK_KEY: Final = 0x70666C64
 """Advisory lock key serialising schema creation and migration ("pfld")."""
@@ -76,6 +79,9 @@ their checkpoints); new ones start at this transaction's id times ``SLOTS``, abo
 makes an old payfold still writing fail loudly instead of writing positions below the readers' watermark.
 Due rows gain the stream version they were decided at (0: before the migration, so any new append wins)."""
 
+MIGRATE_2_TO_3: Final[tuple[str, ...]] = ()
+"""Nothing to change: format 3 only adds a ``payfold_meta`` key, written when a keyed log is created."""
+
 READ_STATE: Final = """
     SELECT h.stream, h.version, h.hash, NULL::text AS id FROM (
         SELECT DISTINCT ON (stream) stream, version, hash FROM payfold_events
@@ -121,6 +127,9 @@ READ_BATCH: Final = f"""
 LAST_COMMITTED: Final = "SELECT max(position) FROM payfold_events"
 """The highest position committed so far, watermark or not (a backward scan of the primary key)."""
 READ_CHAIN: Final = f"SELECT {RECORD_COLUMNS} FROM payfold_events ORDER BY stream, version"
+DUE_OF: Final = "SELECT stream, due_at FROM payfold_due WHERE stream = ANY($1::text[]) AND due_at IS NOT NULL"
+FINGERPRINT: Final = "SELECT value FROM payfold_meta WHERE key = $1"
+RECORD_FINGERPRINT: Final = "INSERT INTO payfold_meta (key, value) VALUES ($1, $2)"
 DUE: Final = "SELECT stream, due_at FROM payfold_due WHERE due_at <= $1 ORDER BY due_at, stream LIMIT $2"
 LEASE: Final = """
     WITH picked AS (

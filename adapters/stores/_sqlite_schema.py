@@ -13,12 +13,15 @@ from collections.abc import Callable
 from typing import Final
 
 from payfold._store import StoreCorrupt, StoreFormatError
+from payfold.adapters.stores._chain import FINGERPRINT_KEY
 
 APPLICATION_ID: Final = 0x70666C64
 """``PRAGMA application_id`` of a payfold file: "pfld"."""
 
-FORMAT: Final = 1
-"""The file format this payfold writes (``PRAGMA user_version``)."""
+FORMAT: Final = 2
+"""The file format this payfold writes (``PRAGMA user_version``). 1: no ``payfold_meta`` table. 2 adds it, where a
+keyed log records its chain key's fingerprint; a payfold that knows no keys refuses format 2 instead of
+appending unkeyed links to a keyed log."""
 
 SCHEMA: Final = (
     """CREATE TABLE payfold_events (
@@ -35,15 +38,24 @@ SCHEMA: Final = (
 )""",
     "CREATE TABLE payfold_due (stream TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE INDEX payfold_due_at ON payfold_due (due_at, stream)",
+    "CREATE TABLE payfold_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 )
 
 COLUMNS: Final = {
     "payfold_events": ["position", "stream", "version", "tag", "schema_version", "id", "hash", "data"],
     "payfold_due": ["stream", "due_at"],
+    "payfold_meta": ["key", "value"],
 }
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: Final[dict[int, Migration]] = {}
+
+
+def _add_meta(conn: sqlite3.Connection) -> None:
+    """Format 1 -> 2: the ``payfold_meta`` table (a format 1 log is unkeyed, so it stays empty)."""
+    conn.execute(SCHEMA[-1])
+
+
+MIGRATIONS: Final[dict[int, Migration]] = {1: _add_meta}
 """``MIGRATIONS[v]`` turns a format ``v`` file into format ``v + 1`` (inside the open transaction)."""
 
 _HEADER: Final = b"SQLite format 3\x00"
@@ -85,8 +97,12 @@ def check_header(path: str) -> None:
             )
 
 
-def prepare(conn: sqlite3.Connection, where: str) -> None:
-    """Set WAL and synchronous=FULL; create the tables in a new file, migrate an older one, refuse the rest."""
+def prepare(conn: sqlite3.Connection, where: str, fingerprint: str | None = None) -> str | None:
+    """Set WAL and synchronous=FULL; create the tables in a new file, migrate an older one, refuse the rest.
+
+    A new file records ``fingerprint`` (its chain key's, when the store has one) in the same transaction that
+    creates it: a log is keyed from its first event or never. Returns the fingerprint the file records.
+    """
     _identify(conn, where)  # before WAL: a foreign file is refused untouched
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -98,19 +114,40 @@ def prepare(conn: sqlite3.Connection, where: str) -> None:
                 conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {FORMAT}")
+            if fingerprint is not None:
+                conn.execute("INSERT INTO payfold_meta (key, value) VALUES (?, ?)", (FINGERPRINT_KEY, fingerprint))
         else:
             _migrate(conn, where, version)
-        _check_columns(conn, where)
+        _check_columns(conn, where, COLUMNS)
+        recorded = _fingerprint(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    return recorded
+
+
+def inspect(conn: sqlite3.Connection, where: str) -> str | None:
+    """For a read-only connection: refuse what ``prepare`` refuses, and an empty file (nothing to read, and
+    nothing may be created); change nothing. Returns the chain key fingerprint the file records."""
+    conn.execute("PRAGMA query_only = 1")
+    version = _identify(conn, where)
+    if version is None:
+        raise StoreFormatError(where, "not a payfold log: the database is empty")
+    tables = ("payfold_events", "payfold_due", "payfold_meta") if version >= 2 else ("payfold_events", "payfold_due")
+    _check_columns(conn, where, {table: COLUMNS[table] for table in tables})
+    return _fingerprint(conn) if version >= 2 else None
 
 
 def read_only(conn: sqlite3.Connection) -> None:
     """Settings of the reader connection."""
     conn.execute("PRAGMA query_only = 1")
+
+
+def _fingerprint(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM payfold_meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _identify(conn: sqlite3.Connection, where: str) -> int | None:
@@ -139,8 +176,8 @@ def _migrate(conn: sqlite3.Connection, where: str, version: int) -> None:
         conn.execute(f"PRAGMA user_version = {FORMAT}")
 
 
-def _check_columns(conn: sqlite3.Connection, where: str) -> None:
-    for table, wanted in COLUMNS.items():
+def _check_columns(conn: sqlite3.Connection, where: str, tables: dict[str, list[str]]) -> None:
+    for table, wanted in tables.items():
         found = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
         if found != wanted:
             raise StoreFormatError(where, f"unexpected schema: table {table} has columns {found}, expected {wanted}")

@@ -30,6 +30,8 @@ _READ_MANY: Final = (
     " WHERE stream IN (SELECT value FROM json_each(?)) ORDER BY stream, version"
 )
 _CHUNK: Final = 5000
+_DUE_OF: Final = "SELECT stream, due_at FROM payfold_due WHERE stream IN (SELECT value FROM json_each(?))"
+_BY_STREAM: Final = f"SELECT {_COLUMNS} FROM payfold_events ORDER BY stream, version"
 _STORED: Final = "SELECT version FROM payfold_events WHERE stream = ? AND id = ?"
 _SET_DUE: Final = (
     "INSERT INTO payfold_due (stream, due_at) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET due_at = excluded.due_at"
@@ -41,8 +43,9 @@ def micros(at: datetime) -> int:
     return (at - _EPOCH) // _MICROSECOND
 
 
-def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendResult]:
-    """Check, plan and commit ``items`` in one IMMEDIATE transaction (the whole append, one thread hop).
+def write(conn: sqlite3.Connection, items: Sequence[_plan.Item], key: bytes | None = None) -> list[AppendResult]:
+    """Check, plan and commit ``items`` in one IMMEDIATE transaction (the whole append, one thread hop); a keyed
+    store's rows are linked under ``key``.
 
     The heads of every stream come from one query. Stored ids are looked up only where the plan needs them (an
     append behind the head, which must be a retry); anywhere else a stored id shows up as a UNIQUE (stream, id)
@@ -53,14 +56,14 @@ def write(conn: sqlite3.Connection, items: Sequence[_plan.Item]) -> list[AppendR
         streams, ids = _plan.wanted(items)
         heads = _heads(conn, streams)
         behind = {item.stream for item in items if item.expected_version < heads.get(item.stream, (0, ""))[0]}
-        planned = _plan.plan(items, heads, _stored(conn, [key for key in ids if key[0] in behind]))
+        planned = _plan.plan(items, heads, _stored(conn, [pair for pair in ids if pair[0] in behind]))
         conn.execute("SAVEPOINT payfold_rows")
         try:
-            _insert(conn, planned)
+            _insert(conn, planned, heads, key)
         except sqlite3.IntegrityError:  # an event already stored under the same id: absorbed, not stored twice
             conn.execute("ROLLBACK TO payfold_rows")
             planned = _plan.plan(items, heads, _stored(conn, ids))
-            _insert(conn, planned)
+            _insert(conn, planned, heads, key)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -91,10 +94,9 @@ def _stored(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[t
     return stored
 
 
-def _insert(conn: sqlite3.Connection, planned: _plan.Plan) -> None:
-    conn.executemany(
-        _INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in planned.rows]
-    )
+def _insert(conn: sqlite3.Connection, planned: _plan.Plan, heads: dict[str, _plan.Head], key: bytes | None) -> None:
+    rows = planned.rows if key is None else _chain.rekey(planned.rows, heads, key)
+    conn.executemany(_INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in rows])
     clear = [(stream,) for stream, at in planned.due.items() if at is None]
     if clear:
         conn.executemany("DELETE FROM payfold_due WHERE stream = ?", clear)
@@ -144,12 +146,38 @@ def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Due]:
     return [Due(stream=s, at=_EPOCH + at * _MICROSECOND) for s, at in conn.execute(sql, (micros(now), limit))]
 
 
-def verify(conn: sqlite3.Connection) -> VerifyReport:
+def due_of(conn: sqlite3.Connection, streams: list[str]) -> dict[str, datetime]:
+    """The due time of each stream of ``streams`` that has one."""
+    found: dict[str, datetime] = {}
+    for start in range(0, len(streams), _CHUNK):
+        names = msgspec.json.encode(streams[start : start + _CHUNK])
+        for stream, at in conn.execute(_DUE_OF, (names,)):
+            found[stream] = _EPOCH + at * _MICROSECOND
+    return found
+
+
+def by_stream(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor over every record in (stream, version) order (a walk of the ``(stream, version)`` index); while
+    it is open, the connection keeps reading from one snapshot."""
+    return conn.execute(_BY_STREAM)
+
+
+def fetch_records(conn: sqlite3.Connection, cursor: sqlite3.Cursor, limit: int) -> list[Record]:
+    """The next ``limit`` records of ``cursor``."""
+    return [_plan.record(row) for row in cursor.fetchmany(limit)]
+
+
+def close_cursor(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> None:
+    """Release ``cursor`` (and the read snapshot it holds)."""
+    cursor.close()
+
+
+def verify(conn: sqlite3.Connection, key: bytes | None = None) -> VerifyReport:
     """Walk the whole log in (stream, version) order with a streaming cursor (bounded memory)."""
-    cursor = conn.execute(f"SELECT {_COLUMNS} FROM payfold_events ORDER BY stream, version")
+    cursor = conn.execute(_BY_STREAM)
 
     def records() -> Iterator[Record]:
         while rows := cursor.fetchmany(1000):
             yield from map(_plan.record, rows)
 
-    return _chain.check(records())
+    return _chain.check(records(), key)

@@ -14,7 +14,10 @@ from payfold.adapters.stores import _chain, _plan
 class MemoryStore:
     """An event store in a dict; nothing survives the process. Useful in tests and as the reference."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, chain_key: bytes | None = None) -> None:
+        self.chain_key = _chain.chain_key(chain_key)
+        """The key this store links with (default: ``PAYFOLD_CHAIN_KEY``); None: plain SHA-256 links."""
+        self.fingerprint = None if self.chain_key is None else _chain.fingerprint(self.chain_key)
         self._log: list[Record] = []
         self._streams: dict[str, list[Record]] = {}
         self._ids: dict[tuple[str, str], int] = {}
@@ -37,7 +40,8 @@ class MemoryStore:
             streams, _ = _plan.wanted(items)
             heads = {s: (len(self._streams[s]), self._streams[s][-1].hash) for s in streams if self._streams.get(s)}
             planned = _plan.plan(items, heads, self._ids)
-            for row in planned.rows:
+            rows = planned.rows if self.chain_key is None else _chain.rekey(planned.rows, heads, self.chain_key)
+            for row in rows:
                 record = Record(
                     position=len(self._log) + 1,
                     stream=row.stream,
@@ -84,14 +88,30 @@ class MemoryStore:
             position += len(chunk)
             await asyncio.sleep(0)
 
+    async def read_by_stream(self, *, batch: int = 1000) -> AsyncIterator[Record]:
+        """Every record ordered by (stream, version)."""
+        for stream in sorted(self._streams):
+            for record in list(self._streams[stream]):
+                yield record
+            await asyncio.sleep(0)
+
     async def due(self, now: datetime, limit: int = 100) -> list[Due]:
         """Streams due at or before ``now``, earliest first."""
         ready = sorted((at, stream) for stream, at in self._due.items() if at <= now)
         return [Due(stream=stream, at=at) for at, stream in ready[:limit]]
 
+    async def due_of(self, streams: Sequence[str]) -> dict[str, datetime]:
+        """The due time of each of ``streams`` that has one (the others are left out)."""
+        return {stream: self._due[stream] for stream in streams if stream in self._due}
+
+    @property
+    def keyed(self) -> bool:
+        """The log is keyed (its links are HMACs under the store's key)."""
+        return self.fingerprint is not None
+
     async def verify(self) -> VerifyReport:
-        """Walk every stream's chain."""
-        return _chain.check(r for stream in sorted(self._streams) for r in self._streams[stream])
+        """Walk every stream's chain (with the store's key, when it has one)."""
+        return _chain.check((r for stream in sorted(self._streams) for r in self._streams[stream]), self.chain_key)
 
     async def close(self) -> None:
         """Nothing to release."""

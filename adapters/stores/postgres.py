@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from payfold import Event, decode
-from payfold._store import AppendResult, Due, Record, StreamAppend, VerifyReport
+from payfold._store import AppendResult, Due, Record, StoreError, StreamAppend, VerifyReport
 from payfold._time import check_utc
 from payfold.adapters.stores import _chain, _plan, _postgres_append, _postgres_schema
 from payfold.adapters.stores import _postgres_sql as sql
@@ -29,24 +29,61 @@ MIGRATIONS = _postgres_schema.MIGRATIONS
 class PostgresStore:
     """An event store in a PostgreSQL database. Open with ``await PostgresStore.open(dsn)``; ``close()`` after."""
 
-    def __init__(self, pool: asyncpg.Pool, where: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        where: str,
+        *,
+        chain_key: bytes | None = None,
+        fingerprint: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self._pool = pool
         self.where = where
+        self.chain_key = chain_key
+        """The key this store links (and verifies) with; None: plain SHA-256 links."""
+        self.fingerprint = fingerprint
+        """The chain key fingerprint the database records (None: an unkeyed log)."""
+        self._read_only = read_only
+
+    @property
+    def keyed(self) -> bool:
+        """The log is keyed (its links are HMACs under a key it does not store)."""
+        return self.fingerprint is not None
 
     @classmethod
-    async def open(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
-        """Connect, create the tables in an empty database, migrate an older schema, refuse foreign or newer ones."""
+    async def open(
+        cls,
+        dsn: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        chain_key: bytes | None = None,
+        read_only: bool = False,
+    ) -> PostgresStore:
+        """Connect, create the tables in an empty database, migrate an older schema, refuse foreign or newer ones.
+
+        ``chain_key`` (default: ``PAYFOLD_CHAIN_KEY``, hex) keys the chain of a new database; an existing one
+        must have been created with that key (or, with no key given, may only be read). ``read_only`` creates
+        and migrates nothing and refuses appends.
+        """
+        key = _chain.chain_key(chain_key)
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, reset=_keep_session)
         try:
             async with pool.acquire() as conn:
                 where = f"postgresql database {await conn.fetchval('SELECT current_database()')!r}"
-                async with conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", sql.LOCK_KEY)
-                    await _postgres_schema.prepare(conn, where)
+                if read_only:
+                    recorded = await _postgres_schema.inspect(conn, where)
+                else:
+                    async with conn.transaction():
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", sql.LOCK_KEY)
+                        offered = None if key is None else _chain.fingerprint(key)
+                        recorded = await _postgres_schema.prepare(conn, where, offered)
+            _chain.admit(where, recorded, key)
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, where)
+        return cls(pool, where, chain_key=key, fingerprint=recorded, read_only=read_only)
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -61,7 +98,10 @@ class PostgresStore:
 
     async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
         """Append to many streams in one transaction (all or nothing), at most 65535 events."""
-        return await _postgres_append.append(self._pool, _plan.prepare(appends))
+        if self._read_only:
+            raise StoreError(self.where, "opened read-only: appending is not allowed")
+        _chain.require(self.where, self.fingerprint, self.chain_key, "appending")
+        return await _postgres_append.append(self._pool, _plan.prepare(appends), self.chain_key)
 
     async def read(self, stream: str) -> list[Event]:
         """The events of ``stream`` in version order."""
@@ -123,12 +163,25 @@ class PostgresStore:
         rows = await self._pool.fetch(sql.LEASE, now, worker, limit, lease_for, list(exclude))
         return sorted((Due(stream=r["stream"], at=r["due_at"]) for r in rows), key=lambda d: (d.at, d.stream))
 
-    async def verify(self) -> VerifyReport:
-        """Walk every stream's hash chain through a server-side cursor (bounded memory)."""
-        checker = _chain.Checker()
+    async def due_of(self, streams: Sequence[str]) -> dict[str, datetime]:
+        """The due time of each of ``streams`` that has one (the others are left out)."""
+        rows = await self._pool.fetch(sql.DUE_OF, list(streams))
+        return {row["stream"]: row["due_at"] for row in rows}
+
+    async def read_by_stream(self, *, batch: int = 1000) -> AsyncIterator[Record]:
+        """Every record ordered by (stream, version), through a server-side cursor in one read-only snapshot
+        (the order ``verify`` walks in: each stream's history arrives whole, one stream at a time)."""
         async with self._pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
-            async for row in conn.cursor(sql.READ_CHAIN, prefetch=1000):
-                checker.feed(_plan.record(row))
+            async for row in conn.cursor(sql.READ_CHAIN, prefetch=batch):
+                yield _plan.record(row)
+
+    async def verify(self) -> VerifyReport:
+        """Walk every stream's hash chain through a server-side cursor (bounded memory). A keyed log is verified
+        with its key, and refuses to be verified without it."""
+        _chain.require(self.where, self.fingerprint, self.chain_key, "verifying")
+        checker = _chain.Checker(self.chain_key)
+        async for record in self.read_by_stream():
+            checker.feed(record)
         return checker.report()
 
 

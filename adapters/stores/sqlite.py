@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -17,8 +18,8 @@ from typing import TypeVar
 import aiosqlite
 
 from payfold import Event
-from payfold._store import AppendResult, Due, Record, StoreCorrupt, StreamAppend, VerifyReport
-from payfold.adapters.stores import _plan, _sqlite_schema, _sqlite_sql
+from payfold._store import AppendResult, Due, Record, StoreCorrupt, StoreError, StreamAppend, VerifyReport
+from payfold.adapters.stores import _chain, _plan, _sqlite_schema, _sqlite_sql
 
 T = TypeVar("T")
 
@@ -26,42 +27,97 @@ T = TypeVar("T")
 class SqliteStore:
     """An event store in one SQLite file. Open with ``await SqliteStore.open(path)``; ``close()`` when done."""
 
-    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: str,
+        writer: aiosqlite.Connection | None,
+        reader: aiosqlite.Connection,
+        *,
+        chain_key: bytes | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
+        self.chain_key = chain_key
+        """The key this store links (and verifies) with; None: plain SHA-256 links."""
+        self.fingerprint = fingerprint
+        """The chain key fingerprint the log records (None: an unkeyed log)."""
+
+    @property
+    def keyed(self) -> bool:
+        """The log is keyed (its links are HMACs under a key it does not store)."""
+        return self.fingerprint is not None
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> SqliteStore:
-        """Open (or create) the store at ``path``: refuses foreign, damaged and newer files, migrates older ones."""
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        chain_key: bytes | None = None,
+        read_only: bool = False,
+    ) -> SqliteStore:
+        """Open (or create) the store at ``path``: refuses foreign, damaged and newer files, migrates older ones.
+
+        ``chain_key`` (default: ``PAYFOLD_CHAIN_KEY``, hex) keys the chain of a new file; an existing file must
+        have been created with that key (or, with no key given, may only be read). ``read_only`` opens an
+        existing payfold file without changing it (no creation, no migration, no appends).
+        """
         where = os.fspath(path)
+        key = _chain.chain_key(chain_key)
         _sqlite_schema.check_header(where)
+        if read_only:
+            return await cls._open_read_only(where, busy_timeout, key)
         writer = await _connect(where, busy_timeout)
         try:
-            await _run(writer, where, _sqlite_schema.prepare, where)
+            offered = None if key is None else _chain.fingerprint(key)
+            recorded = await _run(writer, where, _sqlite_schema.prepare, where, offered)
+            _chain.admit(where, recorded, key)
             reader = await _connect(where, busy_timeout)
             await _run(reader, where, _sqlite_schema.read_only)
         except BaseException:
             await writer.close()
             raise
-        return cls(where, writer, reader)
+        return cls(where, writer, reader, chain_key=key, fingerprint=recorded)
+
+    @classmethod
+    async def _open_read_only(cls, where: str, busy_timeout: float, key: bytes | None) -> SqliteStore:
+        if not os.path.exists(where):
+            raise FileNotFoundError(f"{where}: no such database file")
+        uri = f"file:{urllib.parse.quote(os.path.abspath(where))}?mode=ro"
+        reader = await _connect(uri, busy_timeout, where=where, uri=True)
+        try:
+            recorded = await _run(reader, where, _sqlite_schema.inspect, where)
+            _chain.admit(where, recorded, key)
+        except BaseException:
+            await reader.close()
+            raise
+        return cls(where, None, reader, chain_key=key, fingerprint=recorded)
 
     async def close(self) -> None:
         """Close both connections (waits for queued work)."""
         await self._reader.close()
-        await self._writer.close()
+        if self._writer is not None:
+            await self._writer.close()
+
+    def _writable(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise StoreError(self.path, "opened read-only: appending is not allowed")
+        _chain.require(self.path, self.fingerprint, self.chain_key, "appending")
+        return self._writer
 
     async def append(
         self, stream: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
     ) -> AppendResult:
         """Append ``events`` to ``stream`` if it is at ``expected_version``; set its next due time."""
         item = StreamAppend(stream=stream, events=events, expected_version=expected_version, due=due)
-        results = await _run(self._writer, self.path, _sqlite_sql.write, _plan.prepare([item]))
+        results = await _run(self._writable(), self.path, _sqlite_sql.write, _plan.prepare([item]), self.chain_key)
         return results[0]
 
     async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
         """Append to many streams in one transaction (group commit: one fsync for all)."""
-        return await _run(self._writer, self.path, _sqlite_sql.write, _plan.prepare(appends))
+        return await _run(self._writable(), self.path, _sqlite_sql.write, _plan.prepare(appends), self.chain_key)
 
     async def read(self, stream: str) -> list[Event]:
         """The events of ``stream`` in version order."""
@@ -90,20 +146,39 @@ class SqliteStore:
                 yield record
             position = chunk[-1].position
 
+    async def read_by_stream(self, *, batch: int = 1000) -> AsyncIterator[Record]:
+        """Every record ordered by (stream, version), ``batch`` rows per thread hop, from one read snapshot (the
+        order ``verify`` walks in: each stream's history arrives whole, one stream at a time)."""
+        cursor = await _run(self._reader, self.path, _sqlite_sql.by_stream)
+        try:
+            while chunk := await _run(self._reader, self.path, _sqlite_sql.fetch_records, cursor, batch):
+                for record in chunk:
+                    yield record
+        finally:
+            await _run(self._reader, self.path, _sqlite_sql.close_cursor, cursor)
+
     async def due(self, now: datetime, limit: int = 100) -> list[Due]:
         """Streams due at or before ``now``, earliest first."""
         return await _run(self._reader, self.path, _sqlite_sql.due, now, limit)
 
+    async def due_of(self, streams: Sequence[str]) -> dict[str, datetime]:
+        """The due time of each of ``streams`` that has one (the others are left out)."""
+        return await _run(self._reader, self.path, _sqlite_sql.due_of, list(streams))
+
     async def verify(self) -> VerifyReport:
-        """Walk every stream's hash chain (on the reader's thread; appends go on meanwhile)."""
-        return await _run(self._reader, self.path, _sqlite_sql.verify)
+        """Walk every stream's hash chain (on the reader's thread; appends go on meanwhile). A keyed log is
+        verified with its key, and refuses to be verified without it."""
+        _chain.require(self.path, self.fingerprint, self.chain_key, "verifying")
+        return await _run(self._reader, self.path, _sqlite_sql.verify, self.chain_key)
 
 
-async def _connect(path: str, busy_timeout: float) -> aiosqlite.Connection:
+async def _connect(
+    path: str, busy_timeout: float, *, where: str | None = None, uri: bool = False
+) -> aiosqlite.Connection:
     try:
-        return await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
+        return await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout, uri=uri)
     except sqlite3.DatabaseError as exc:
-        raise _sqlite_schema.translate(exc, path) from None
+        raise _sqlite_schema.translate(exc, where or path) from None
 
 
 async def _run(conn: aiosqlite.Connection, where: str, fn: Callable[..., T], *args: object) -> T:

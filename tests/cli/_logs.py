@@ -1,9 +1,11 @@
 """Synthetic SQLite logs for the report tests and ``tests/cli/big_log.py``: valid histories, written fast.
 
 Three kinds of payment, cycled: settled after a requery confirmed the charge, failed after a requery declined
-it, and one still waiting (a timed-out charge, requeries pending). Payments are written in rounds of
-``group`` streams per ``append_many`` (one transaction each), and each payment's history is split across two
-rounds, so a reader of ``read_all`` sees streams interleaved as a running system writes them.
+it, and one still waiting (a timed-out charge, requeries pending, each sent when its provider's policy allowed
+it). Payments are written in rounds of ``group`` streams per ``append_many`` (one transaction each), and each
+payment's history is split across two rounds, so a reader of ``read_all`` sees streams interleaved as a running
+system writes them. Each append sets the due time ``next_step`` gives, as the runner does: ``payfold audit``
+finds nothing wrong in these logs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from payfold import (
     ChargeAccepted,
+    Done,
     Event,
     OutcomeUnknown,
     PaymentCreated,
@@ -26,8 +29,11 @@ from payfold import (
     RequeryPending,
     RequestSent,
     Wire,
+    fold,
+    next_step,
 )
-from payfold._store import StreamAppend
+from payfold._store import EventStore, StreamAppend
+from payfold.adapters.cli import policy_of
 from payfold.adapters.stores.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -54,10 +60,14 @@ def history(index: int) -> list[Event]:
     amount = 1000 + index % 97
     if kind == "waiting":
         events.append(OutcomeUnknown(at=at[2], wire=_wire("charge", at[1], at[2], error="timeout"), cause="timeout"))
-        for n in (3, 5, 7):
+        for attempt in (1, 2, 3):
+            step = next_step(fold(events), policy_of(provider))  # a requery, sent a second after it is due
+            assert not isinstance(step, Done)
+            sent = step.due + timedelta(seconds=1)
             body = b'{"status":"pending"}'
-            events.append(RequestSent(at=at[n], operation="requery", attempt=n // 2))
-            events.append(RequeryPending(at=at[n + 1], wire=_wire("requery", at[n], at[n + 1], status=200, body=body)))
+            answered = sent + timedelta(seconds=1)
+            events.append(RequestSent(at=sent, operation="requery", attempt=attempt))
+            events.append(RequeryPending(at=answered, wire=_wire("requery", sent, answered, status=200, body=body)))
         return events
     events.append(ChargeAccepted(at=at[2], wire=_wire("charge", at[1], at[2], status=200), provider_ref=ref))
     events.append(RequestSent(at=at[3], operation="requery"))
@@ -72,19 +82,42 @@ def history(index: int) -> list[Event]:
     return events
 
 
-def _rounds(payments: int, group: int) -> Iterator[list[StreamAppend]]:
+def due_after(events: Sequence[Event]) -> datetime | None:
+    """The due time the runner would store after ``events`` (None: nothing to do)."""
+    state = fold(events)
+    step = next_step(state, policy_of(state.provider))
+    return None if isinstance(step, Done) else step.due
+
+
+def rounds(payments: int, group: int) -> Iterator[list[StreamAppend]]:
     """Round r holds the first half of payments [r*group, (r+1)*group) and the second half of the round before."""
     for start in range(0, payments + group, group):
         items: list[StreamAppend] = []
         for index in range(max(0, start - group), min(start, payments)):  # the previous round's payments, finished
             events = history(index)
             half = len(events) // 2
-            items.append(StreamAppend(stream=f"pay-{index:07d}", events=events[half:], expected_version=half))
+            items.append(
+                StreamAppend(
+                    stream=f"pay-{index:07d}", events=events[half:], expected_version=half, due=due_after(events)
+                )
+            )
         for index in range(start, min(start + group, payments)):  # this round's payments, started
-            events = history(index)
-            items.append(StreamAppend(stream=f"pay-{index:07d}", events=events[: len(events) // 2], expected_version=0))
+            whole = history(index)
+            events = whole[: len(whole) // 2]
+            items.append(
+                StreamAppend(stream=f"pay-{index:07d}", events=events, expected_version=0, due=due_after(events))
+            )
         if items:
             yield items
+
+
+async def write(store: EventStore, payments: int, *, group: int = 2000) -> int:
+    """Write ``payments`` payments to ``store``; return how many events were written."""
+    written = 0
+    for items in rounds(payments, group):
+        results = await store.append_many(items)
+        written += sum(result.appended for result in results)
+    return written
 
 
 async def build(path: str | os.PathLike[str], events: int, *, group: int = 2000) -> int:
@@ -92,14 +125,10 @@ async def build(path: str | os.PathLike[str], events: int, *, group: int = 2000)
     per_payment = sum(len(history(i)) for i in range(6)) / 6
     payments = max(1, round(events / per_payment))
     store = await SqliteStore.open(path)
-    written = 0
     try:
-        for items in _rounds(payments, group):
-            results = await store.append_many(items)
-            written += sum(result.appended for result in results)
+        return await write(store, payments, group=group)
     finally:
         await store.close()
-    return written
 
 
 def build_sync(path: Path, events: int) -> int:

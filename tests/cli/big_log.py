@@ -3,7 +3,9 @@
     .venv/bin/python -m tests.cli.big_log [events] [--keep PATH]
 
 Builds the log with ``tests.cli._logs`` (valid interleaved histories, group commits of 2,000 streams), then runs
-each command in a child process and reads its peak RSS from the kernel (``wait4``). The issue's bound is 300 MB.
+each command in a child process and reads its peak RSS from the kernel (``wait4``): ``audit``, ``stats``, and
+``audit --checkpoint`` twice (the first writes the checkpoint, the second holds its heads while comparing). The
+issue's bound is 300 MB.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 
 from tests.cli._logs import build
-from tests.cli._rss import payfold, plain_count
+from tests.cli._rss import PAYFOLD, Measured, measure, plain_count
 
 BOUND_MB = 300
 
@@ -34,11 +36,18 @@ def main() -> int:
         floor = plain_count(db)
         print(f"plain sqlite3 count: {floor.out.strip()} rows, peak RSS {floor.rss_mb:.0f} MB")
         worst = 0.0
-        for command in ("audit", "stats"):
-            run = payfold(command, db)
+        checkpoint = Path(tmp) / "heads.json"
+        runs = (
+            ["audit"],
+            ["stats"],
+            ["audit", "--checkpoint", str(checkpoint)],
+            ["audit", "--checkpoint", str(checkpoint)],
+        )
+        for command in runs:
+            run: Measured = measure([str(PAYFOLD), command[0], str(db), *command[1:]])
             worst = max(worst, run.rss_mb)
             print(
-                f"payfold {command}: exit {run.status}, peak RSS {run.rss_mb:.0f} MB, {run.seconds:.1f} s, "
+                f"payfold {' '.join(command)}: exit {run.status}, peak RSS {run.rss_mb:.0f} MB, {run.seconds:.1f} s, "
                 f"{run.events_per_second:,.0f} events/s"
             )
             print("  | " + "\n  | ".join(run.out.strip().splitlines()[-4:]))

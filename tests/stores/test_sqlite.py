@@ -44,7 +44,9 @@ async def _settings(store: SqliteStore) -> tuple[str, int]:
     def read(conn: sqlite3.Connection) -> tuple[str, int]:
         return conn.execute("PRAGMA journal_mode").fetchone()[0], conn.execute("PRAGMA synchronous").fetchone()[0]
 
-    result: tuple[str, int] = await store._writer._execute(lambda: read(store._writer._conn))  # type: ignore[no-untyped-call]
+    writer = store._writer
+    assert writer is not None
+    result: tuple[str, int] = await writer._execute(lambda: read(writer._conn))  # type: ignore[no-untyped-call]
     return result
 
 
@@ -59,6 +61,7 @@ async def test_writer_uses_wal_and_full_sync(tmp_path: Path) -> None:
 async def test_one_thread_hop_per_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = await SqliteStore.open(tmp_path / "events.db")
     hops = 0
+    assert store._writer is not None
     execute = store._writer._execute
 
     async def counted(fn: Any, *args: Any) -> Any:
