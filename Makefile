@@ -21,13 +21,13 @@ demo: $(STAMP)
 	$(BIN)/payfold demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check core adapters tests
-	$(BIN)/ruff format --check core adapters tests
+	$(BIN)/ruff check core adapters tests examples
+	$(BIN)/ruff format --check core adapters tests examples
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy -p payfold
-	$(BIN)/mypy tests
+	$(BIN)/mypy tests examples
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

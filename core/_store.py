@@ -146,6 +146,12 @@ class EventStore(Protocol):
         """The number of events in ``stream``."""
         ...
 
+    async def find(self, provider: str, reference: str) -> str | None:
+        """The stream whose ``created`` event names ``provider`` and the merchant ``reference`` (an index, kept in
+        the creating append's transaction); None when there is none, the first such stream when several name
+        them. How a webhook finds its payment. A read-only store of an older format may scan (docs/storage.md)."""
+        ...
+
     def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
         """Every record after ``after_position`` in commit order, fetched ``batch`` at a time."""
         ...

@@ -53,6 +53,9 @@ class Unannounced:
     async def version(self, stream: str) -> int:
         return await self._store.version(stream)
 
+    async def find(self, provider: str, reference: str) -> str | None:
+        return await self._store.find(provider, reference)
+
     def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
         return self._store.read_all(after_position, batch=batch)
 

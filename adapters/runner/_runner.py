@@ -148,6 +148,22 @@ class Runner:
         state = await self._load(payment_id)
         provider = self._provider(state.provider)
         event = provider.adapter.webhook(headers, body, provider.secret_for_webhooks(), at=self.clock.now())
+        return await self._record_webhook(payment_id, event, state)
+
+    async def route_webhook(
+        self, provider: str, headers: tuple[tuple[str, str], ...], body: bytes
+    ) -> WebhookReceived | None:
+        """Record a callback from ``provider`` for the payment it names: the adapter reads the merchant reference
+        (``WebhookReceived.reference``) and the store finds the payment by it. None, recording nothing, when the
+        callback names no payment of this log."""
+        binding = self._provider(provider)
+        event = binding.adapter.webhook(headers, body, binding.secret_for_webhooks(), at=self.clock.now())
+        payment_id = await self.store.find(provider, event.reference) if event.reference else None
+        if payment_id is None:
+            return None
+        return await self._record_webhook(payment_id, event, await self._load(payment_id))
+
+    async def _record_webhook(self, payment_id: str, event: WebhookReceived, state: Payment) -> WebhookReceived:
         after = await self._log.record_fact(payment_id, event, state)
         outcome = "webhook_received" if event.signature_valid else "webhook_signature_invalid"
         recorded(payment_id, state.provider, "webhook", outcome, after.version)

@@ -145,6 +145,11 @@ class NodeStore:
     async def version(self, stream: str) -> int:
         return await self._gate.run(self.node, f"version {stream}", lambda: self._inner.version(stream))
 
+    async def find(self, provider: str, reference: str) -> str | None:
+        return await self._gate.run(
+            self.node, f"find {provider} {reference}", lambda: self._inner.find(provider, reference)
+        )
+
     async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
         records = self._inner.read_all(after_position, batch=batch).__aiter__()
         while True:

@@ -1,7 +1,9 @@
 """Planning an append: which events extend which stream at which versions, with which hashes. Pure: no I/O.
 
 Every store runs the same plan inside its transaction, fed with what it read there: each stream's head
-(version and hash) and, for the ids being appended, the versions where they are already stored.
+(version and hash) and, for the ids being appended, the versions where they are already stored. The plan also
+says which reference index entries the transaction adds (``_index``): one per ``created`` event newly stored at
+version 1, none for an event absorbed as a duplicate.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from payfold import SCHEMA_VERSION, ConcurrencyConflict, encode, event_id, tag_o
 from payfold._store import AppendResult, Record, StreamAppend
 from payfold._time import check_utc
 from payfold.adapters.stores._chain import GENESIS, link
+from payfold.adapters.stores._index import Reference, key_of
 
 
 class Prepared(msgspec.Struct, frozen=True):
-    """An event ready to store: its tag, canonical bytes and id."""
+    """An event ready to store: its tag, canonical bytes and id; for a ``created`` event, the ``(provider,
+    reference)`` it names (its key in the reference index)."""
 
     tag: str
     data: bytes
     id: str
+    key: tuple[str, str] | None = None
 
 
 class Row(msgspec.Struct, frozen=True):
@@ -48,11 +53,13 @@ class Item(msgspec.Struct, frozen=True):
 
 
 class Plan(msgspec.Struct, frozen=True):
-    """What a transaction must write: rows in order, due entries to set (None: clear), and the results."""
+    """What a transaction must write: rows in order, due entries to set (None: clear), reference index entries to
+    add (where the index has none for that key yet: the first stream keeps a key), and the results."""
 
     rows: list[Row]
     due: dict[str, datetime | None]
     results: list[AppendResult]
+    references: list[Reference]
 
 
 Head = tuple[int, str]
@@ -70,7 +77,7 @@ def prepare(appends: Iterable[StreamAppend]) -> list[Item]:
         events = []
         for event in append.events:
             data = encode(event)
-            events.append(Prepared(tag_of(event), data, event_id(data)))
+            events.append(Prepared(tag_of(event), data, event_id(data), key_of(event)))
         items.append(Item(append.stream, tuple(events), append.expected_version, append.due))
     return items
 
@@ -88,10 +95,11 @@ def plan(items: Sequence[Item], heads: Mapping[str, Head], stored: Mapping[tuple
     stored = dict(stored)
     rows: list[Row] = []
     due: dict[str, datetime | None] = {}
+    references: dict[tuple[str, str], Reference] = {}
     results = []
     for item in items:
         head, head_hash = heads.get(item.stream, (0, GENESIS))
-        version, duplicates, new = _extend(item, head, head_hash, stored)
+        version, duplicates, new = _extend(item, head, head_hash, stored, references)
         rows.extend(new)
         if new:
             heads[item.stream] = (new[-1].version, new[-1].hash)
@@ -99,10 +107,16 @@ def plan(items: Sequence[Item], heads: Mapping[str, Head], stored: Mapping[tuple
         if version == heads.get(item.stream, (0, GENESIS))[0]:
             due[item.stream] = item.due
         results.append(AppendResult(stream=item.stream, version=version, appended=len(new), duplicates=duplicates))
-    return Plan(rows, due, results)
+    return Plan(rows, due, results, list(references.values()))
 
 
-def _extend(item: Item, head: int, head_hash: str, stored: Mapping[tuple[str, str], int]) -> tuple[int, int, list[Row]]:
+def _extend(
+    item: Item,
+    head: int,
+    head_hash: str,
+    stored: Mapping[tuple[str, str], int],
+    references: dict[tuple[str, str], Reference],
+) -> tuple[int, int, list[Row]]:
     stream, version = item.stream, item.expected_version
     if version > head or (not item.events and version != head):
         raise ConcurrencyConflict(stream, item.expected_version, head)
@@ -123,6 +137,8 @@ def _extend(item: Item, head: int, head_hash: str, stored: Mapping[tuple[str, st
             previous = link(previous, stream, version, event.tag, SCHEMA_VERSION, event.data)
             rows.append(Row(stream, version, event.tag, SCHEMA_VERSION, event.id, previous, event.data))
             seen.add(event.id)
+            if event.key is not None and version == 1:
+                references.setdefault(event.key, Reference(*event.key, stream))
     return version, duplicates, rows
 
 

@@ -46,8 +46,10 @@ async def write(conn: Any, items: Sequence[_plan.Item], key: bytes | None = None
     ordered = sorted(enumerate(rows, start=1), key=lambda pair: (pair[1].stream, pair[1].version))
     due = sorted(planned.due.items())
     versions = {result.stream: result.version for result in planned.results}
+    # the index entries as three columns (providers, references, streams), sorted by key; none: plain WRITE
+    references = [list(column) for column in zip(*sorted(planned.references), strict=True)]
     await conn.execute(
-        sql.WRITE,
+        sql.WRITE_INDEXED if references else sql.WRITE,
         [n for n, _ in ordered],
         [r.stream for _, r in ordered],
         [r.version for _, r in ordered],
@@ -59,6 +61,7 @@ async def write(conn: Any, items: Sequence[_plan.Item], key: bytes | None = None
         [s for s, _ in due],
         [versions[s] for s, _ in due],
         [at for _, at in due],
+        *references,
     )
     return planned.results
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import Final
 
-FORMAT: Final = 3
+FORMAT: Final = 4
 """The schema format this payfold writes (``payfold_meta.format``). 1: positions from a locked head row. 2:
 positions from transaction ids. 3: a keyed log records its chain key's fingerprint in ``payfold_meta`` (the
 tables are format 2's; the number makes a payfold that knows no keys refuse the database instead of appending
-unkeyed links to a keyed log)."""
+unkeyed links to a keyed log). 4: the reference index ``payfold_references`` (a payfold that does not keep it
+refuses the database instead of appending payments the index would miss)."""
+
+INDEXED_FORMAT: Final = 4
+"""The first format with ``payfold_references``: a read-only store of an older database finds by scanning."""
 
 LOCK_KEY: Final = 0x70666C64
 """Advisory lock key serialising schema creation and migration ("pfld")."""
@@ -23,6 +27,14 @@ LOCK_KEY: Final = 0x70666C64
 SLOTS: Final = 65536
 """Positions per transaction id: one append_many writes at most ``SLOTS - 1`` events. ``xid8 * SLOTS`` fits a
 bigint until the cluster has used 2**47 transaction ids."""
+
+REFERENCES: Final = """CREATE TABLE payfold_references (
+        provider text NOT NULL,
+        reference text NOT NULL,
+        stream text NOT NULL,
+        PRIMARY KEY (provider, reference)
+    )"""
+"""The reference index: ``(provider, reference) -> stream`` of each stream's ``created`` event (``_index``)."""
 
 SCHEMA: Final = (
     "CREATE TABLE payfold_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -46,13 +58,17 @@ SCHEMA: Final = (
         version integer NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX payfold_due_at ON payfold_due (due_at)",
+    REFERENCES,
     f"INSERT INTO payfold_meta (key, value) VALUES ('format', '{FORMAT}')",
 )
 
 COLUMNS: Final = {
     "payfold_events": ["position", "stream", "version", "tag", "schema_version", "id", "hash", "data"],
     "payfold_due": ["stream", "due_at", "leased_by", "leased_until", "version"],
+    "payfold_references": ["provider", "reference", "stream"],
 }
+SINCE: Final = {"payfold_references": INDEXED_FORMAT}
+"""The format that added each table not in format 1's (besides ``payfold_meta``, which every format has)."""
 
 TABLE_COLUMNS: Final = """
     SELECT table_name::text, array_agg(column_name::text ORDER BY ordinal_position)
@@ -82,6 +98,18 @@ Due rows gain the stream version they were decided at (0: before the migration, 
 MIGRATE_2_TO_3: Final[tuple[str, ...]] = ()
 """Nothing to change: format 3 only adds a ``payfold_meta`` key, written when a keyed log is created."""
 
+CREATED_ROWS: Final = (
+    "SELECT stream, data, schema_version FROM payfold_events WHERE version = 1 AND tag = 'created' ORDER BY position"
+)
+"""Every stream's ``created`` event, oldest first (one pass over the whole table: no index leads with version)."""
+ADD_REFERENCES: Final = """
+    INSERT INTO payfold_references (provider, reference, stream)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+    ON CONFLICT DO NOTHING
+"""
+"""Index entries, in order; a key that already names a stream keeps it (the first stream stored)."""
+FIND: Final = "SELECT stream FROM payfold_references WHERE provider = $1 AND reference = $2"
+
 READ_STATE: Final = """
     SELECT h.stream, h.version, h.hash, NULL::text AS id FROM (
         SELECT DISTINCT ON (stream) stream, version, hash FROM payfold_events
@@ -92,24 +120,35 @@ READ_STATE: Final = """
     JOIN unnest($2::text[], $3::text[]) AS w(stream, id) ON e.stream = w.stream AND e.id = w.id
 """
 
-WRITE: Final = f"""
-    WITH inserted AS (
+_INSERT_EVENTS: Final = f"""inserted AS (
         INSERT INTO payfold_events (position, stream, version, tag, schema_version, id, hash, data)
         SELECT {XACT_BASE} + w.n, w.stream, w.version, w.tag, w.schema_version, w.id, w.hash, w.data
         FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bytea[])
             AS w(n, stream, version, tag, schema_version, id, hash, data)
-    )
+    )"""
+_INSERT_REFERENCES: Final = """referenced AS (
+        INSERT INTO payfold_references (provider, reference, stream)
+        SELECT * FROM unnest($12::text[], $13::text[], $14::text[])
+        ON CONFLICT DO NOTHING
+    )"""
+_SET_DUE: Final = """
     INSERT INTO payfold_due AS d (stream, version, due_at)
     SELECT * FROM unnest($9::text[], $10::int[], $11::timestamptz[])
     ON CONFLICT (stream) DO UPDATE
         SET due_at = excluded.due_at, version = excluded.version, leased_by = NULL, leased_until = NULL
         WHERE d.version <= excluded.version
 """
+WRITE: Final = f"WITH {_INSERT_EVENTS}{_SET_DUE}"
 """One statement, so one atomic transaction without BEGIN / COMMIT round trips. Rows arrive sorted by (stream,
 version) so that two writers of the same streams take their index entries in one order (no deadlock); ``n``
 keeps the append's own order in the positions. A due row keeps the stream version it was decided at (NULL
 ``due_at``: nothing due) and only a decision at that version or later replaces it: an append that read the
 heads before another one committed cannot put back a stale due time."""
+
+WRITE_INDEXED: Final = f"WITH {_INSERT_EVENTS}, {_INSERT_REFERENCES}{_SET_DUE}"
+"""``WRITE`` for an append that stores ``created`` events: also adds their reference index entries ($12-$14,
+sorted by key so that two writers take those entries in one order), unless a key already names a stream. An
+append of other events sends ``WRITE``, which does not touch the index."""
 
 RECORD_COLUMNS: Final = "position, stream, version, tag, schema_version, id, hash, data"
 

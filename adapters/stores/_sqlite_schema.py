@@ -10,18 +10,31 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from typing import Final
+from typing import Final, NamedTuple
 
 from payfold._store import StoreCorrupt, StoreFormatError
+from payfold.adapters.stores import _index
 from payfold.adapters.stores._chain import FINGERPRINT_KEY
 
 APPLICATION_ID: Final = 0x70666C64
 """``PRAGMA application_id`` of a payfold file: "pfld"."""
 
-FORMAT: Final = 2
+FORMAT: Final = 3
 """The file format this payfold writes (``PRAGMA user_version``). 1: no ``payfold_meta`` table. 2 adds it, where a
 keyed log records its chain key's fingerprint; a payfold that knows no keys refuses format 2 instead of
-appending unkeyed links to a keyed log."""
+appending unkeyed links to a keyed log. 3 adds the reference index ``payfold_references``; a payfold that does
+not keep the index refuses format 3 instead of appending payments the index would miss."""
+
+INDEXED_FORMAT: Final = 3
+"""The first format with ``payfold_references``: a read-only store of an older file finds by scanning."""
+
+META: Final = "CREATE TABLE payfold_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+REFERENCES: Final = """CREATE TABLE payfold_references (
+    provider TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    PRIMARY KEY (provider, reference)
+) WITHOUT ROWID"""
 
 SCHEMA: Final = (
     """CREATE TABLE payfold_events (
@@ -38,24 +51,44 @@ SCHEMA: Final = (
 )""",
     "CREATE TABLE payfold_due (stream TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE INDEX payfold_due_at ON payfold_due (due_at, stream)",
-    "CREATE TABLE payfold_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    META,
+    REFERENCES,
 )
+"""The statements creating a new file, in the order the formats added them (format 1: the first three)."""
 
 COLUMNS: Final = {
     "payfold_events": ["position", "stream", "version", "tag", "schema_version", "id", "hash", "data"],
     "payfold_due": ["stream", "due_at"],
     "payfold_meta": ["key", "value"],
+    "payfold_references": ["provider", "reference", "stream"],
 }
+SINCE: Final = {"payfold_meta": 2, "payfold_references": INDEXED_FORMAT}
+"""The format that added each table not in format 1."""
+
+CREATED_ROWS: Final = (
+    "SELECT stream, data, schema_version FROM payfold_events WHERE version = 1 AND tag = 'created' ORDER BY position"
+)
+"""Every stream's ``created`` event (one pass over the whole table: no index leads with version or tag)."""
+ADD_REFERENCE: Final = (
+    "INSERT INTO payfold_references (provider, reference, stream) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
+"""An index entry, unless the key already names a stream (the first one keeps it)."""
 
 Migration = Callable[[sqlite3.Connection], None]
 
 
 def _add_meta(conn: sqlite3.Connection) -> None:
     """Format 1 -> 2: the ``payfold_meta`` table (a format 1 log is unkeyed, so it stays empty)."""
-    conn.execute(SCHEMA[-1])
+    conn.execute(META)
 
 
-MIGRATIONS: Final[dict[int, Migration]] = {1: _add_meta}
+def _add_references(conn: sqlite3.Connection) -> None:
+    """Format 2 -> 3: the reference index, filled from every stream's ``created`` event in one pass."""
+    conn.execute(REFERENCES)
+    conn.executemany(ADD_REFERENCE, _index.entries(conn.execute(CREATED_ROWS)))
+
+
+MIGRATIONS: Final[dict[int, Migration]] = {1: _add_meta, 2: _add_references}
 """``MIGRATIONS[v]`` turns a format ``v`` file into format ``v + 1`` (inside the open transaction)."""
 
 _HEADER: Final = b"SQLite format 3\x00"
@@ -128,16 +161,23 @@ def prepare(conn: sqlite3.Connection, where: str, fingerprint: str | None = None
     return recorded
 
 
-def inspect(conn: sqlite3.Connection, where: str) -> str | None:
+class Inspected(NamedTuple):
+    """What a read-only open learns: the chain key fingerprint the file records, and its format."""
+
+    fingerprint: str | None
+    format: int
+
+
+def inspect(conn: sqlite3.Connection, where: str) -> Inspected:
     """For a read-only connection: refuse what ``prepare`` refuses, and an empty file (nothing to read, and
-    nothing may be created); change nothing. Returns the chain key fingerprint the file records."""
+    nothing may be created); change nothing. An older format is read as it is (the tables it has)."""
     conn.execute("PRAGMA query_only = 1")
     version = _identify(conn, where)
     if version is None:
         raise StoreFormatError(where, "not a payfold log: the database is empty")
-    tables = ("payfold_events", "payfold_due", "payfold_meta") if version >= 2 else ("payfold_events", "payfold_due")
-    _check_columns(conn, where, {table: COLUMNS[table] for table in tables})
-    return _fingerprint(conn) if version >= 2 else None
+    tables = {table: columns for table, columns in COLUMNS.items() if SINCE.get(table, 1) <= version}
+    _check_columns(conn, where, tables)
+    return Inspected(_fingerprint(conn) if version >= SINCE["payfold_meta"] else None, version)
 
 
 def read_only(conn: sqlite3.Connection) -> None:

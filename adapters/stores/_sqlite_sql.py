@@ -11,7 +11,8 @@ import msgspec
 
 from payfold import Event, decode
 from payfold._store import AppendResult, Due, Record, VerifyReport
-from payfold.adapters.stores import _chain, _plan
+from payfold.adapters.stores import _chain, _index, _plan
+from payfold.adapters.stores._sqlite_schema import ADD_REFERENCE, CREATED_ROWS
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -33,6 +34,7 @@ _CHUNK: Final = 5000
 _DUE_OF: Final = "SELECT stream, due_at FROM payfold_due WHERE stream IN (SELECT value FROM json_each(?))"
 _BY_STREAM: Final = f"SELECT {_COLUMNS} FROM payfold_events ORDER BY stream, version"
 _STORED: Final = "SELECT version FROM payfold_events WHERE stream = ? AND id = ?"
+_FIND: Final = "SELECT stream FROM payfold_references WHERE provider = ? AND reference = ?"
 _SET_DUE: Final = (
     "INSERT INTO payfold_due (stream, due_at) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET due_at = excluded.due_at"
 )
@@ -97,6 +99,8 @@ def _stored(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[t
 def _insert(conn: sqlite3.Connection, planned: _plan.Plan, heads: dict[str, _plan.Head], key: bytes | None) -> None:
     rows = planned.rows if key is None else _chain.rekey(planned.rows, heads, key)
     conn.executemany(_INSERT, [(r.stream, r.version, r.tag, r.schema_version, r.id, r.hash, r.data) for r in rows])
+    if planned.references:
+        conn.executemany(ADD_REFERENCE, planned.references)
     clear = [(stream,) for stream, at in planned.due.items() if at is None]
     if clear:
         conn.executemany("DELETE FROM payfold_due WHERE stream = ?", clear)
@@ -126,6 +130,22 @@ def read_many(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, lis
                 events = found[stream] = []
             events.append(decode(data, schema_version))
     return found
+
+
+def find(conn: sqlite3.Connection, provider: str, reference: str) -> str | None:
+    """The stream the reference index names for ``(provider, reference)`` (one primary key probe)."""
+    row = conn.execute(_FIND, (provider, reference)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def scan(conn: sqlite3.Connection, provider: str, reference: str) -> str | None:
+    """``find`` in a file older than the index, opened read-only: decodes every ``created`` event until one
+    names ``(provider, reference)`` (reads the whole events table when none does)."""
+    cursor = conn.execute(CREATED_ROWS)
+    try:
+        return _index.scan(cursor, provider, reference)
+    finally:
+        cursor.close()  # ends the read snapshot now, not when the cursor is collected
 
 
 def version(conn: sqlite3.Connection, stream: str) -> int:

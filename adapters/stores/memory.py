@@ -22,6 +22,7 @@ class MemoryStore:
         self._streams: dict[str, list[Record]] = {}
         self._ids: dict[tuple[str, str], int] = {}
         self._due: dict[str, datetime] = {}
+        self._references: dict[tuple[str, str], str] = {}
         self._lock = asyncio.Lock()
 
     async def append(
@@ -55,6 +56,8 @@ class MemoryStore:
                 self._log.append(record)
                 self._streams.setdefault(row.stream, []).append(record)
                 self._ids[(row.stream, row.id)] = row.version
+            for entry in planned.references:
+                self._references.setdefault((entry.provider, entry.reference), entry.stream)
             for stream, at in planned.due.items():
                 if at is None:
                     self._due.pop(stream, None)
@@ -77,6 +80,10 @@ class MemoryStore:
     async def version(self, stream: str) -> int:
         """The number of events in ``stream``."""
         return len(self._streams.get(stream, []))
+
+    async def find(self, provider: str, reference: str) -> str | None:
+        """The stream whose ``created`` event names ``provider`` and ``reference`` (the first one, if several do)."""
+        return self._references.get((provider, reference))
 
     async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
         """Every record after ``after_position`` in commit order."""

@@ -19,11 +19,16 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from payfold import Event, decode
 from payfold._store import AppendResult, Due, Record, StoreError, StreamAppend, VerifyReport
 from payfold._time import check_utc
-from payfold.adapters.stores import _chain, _plan, _postgres_append, _postgres_schema
+from payfold.adapters.stores import _chain, _index, _plan, _postgres_append, _postgres_schema
 from payfold.adapters.stores import _postgres_sql as sql
 
 MIGRATIONS = _postgres_schema.MIGRATIONS
-"""``MIGRATIONS[v]``: the statements turning schema format ``v`` into ``v + 1`` (run in one transaction)."""
+"""``MIGRATIONS[v]``: the steps (statements, or functions of the connection) turning schema format ``v`` into
+``v + 1`` (run in one transaction)."""
+
+
+_SCAN_BATCH = 1000
+"""Rows fetched per round trip when ``find`` scans a database older than the reference index."""
 
 
 class PostgresStore:
@@ -37,6 +42,7 @@ class PostgresStore:
         chain_key: bytes | None = None,
         fingerprint: str | None = None,
         read_only: bool = False,
+        indexed: bool = True,
     ) -> None:
         self._pool = pool
         self.where = where
@@ -45,6 +51,7 @@ class PostgresStore:
         self.fingerprint = fingerprint
         """The chain key fingerprint the database records (None: an unkeyed log)."""
         self._read_only = read_only
+        self._indexed = indexed
 
     @property
     def keyed(self) -> bool:
@@ -65,7 +72,8 @@ class PostgresStore:
 
         ``chain_key`` (default: ``PAYFOLD_CHAIN_KEY``, hex) keys the chain of a new database; an existing one
         must have been created with that key (or, with no key given, may only be read). ``read_only`` creates
-        and migrates nothing and refuses appends.
+        and migrates nothing and refuses appends (a database older than the reference index answers ``find`` by
+        scanning its events).
         """
         key = _chain.chain_key(chain_key)
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, reset=_keep_session)
@@ -73,17 +81,19 @@ class PostgresStore:
             async with pool.acquire() as conn:
                 where = f"postgresql database {await conn.fetchval('SELECT current_database()')!r}"
                 if read_only:
-                    recorded = await _postgres_schema.inspect(conn, where)
+                    recorded, version = await _postgres_schema.inspect(conn, where)
                 else:
                     async with conn.transaction():
                         await conn.execute("SELECT pg_advisory_xact_lock($1)", sql.LOCK_KEY)
                         offered = None if key is None else _chain.fingerprint(key)
                         recorded = await _postgres_schema.prepare(conn, where, offered)
+                    version = sql.FORMAT
             _chain.admit(where, recorded, key)
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, where, chain_key=key, fingerprint=recorded, read_only=read_only)
+        indexed = version >= sql.INDEXED_FORMAT
+        return cls(pool, where, chain_key=key, fingerprint=recorded, read_only=read_only, indexed=indexed)
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -115,6 +125,19 @@ class PostgresStore:
         """The number of events in ``stream``."""
         found: int = await self._pool.fetchval(sql.VERSION, stream)
         return found
+
+    async def find(self, provider: str, reference: str) -> str | None:
+        """The stream whose ``created`` event names ``provider`` and ``reference`` (the first one, if several do):
+        a primary key probe of ``payfold_references``, or, in a database opened read-only that predates it
+        (schema format 3 or older), a scan of the events through a server-side cursor."""
+        if self._indexed:
+            found: str | None = await self._pool.fetchval(sql.FIND, provider, reference)
+            return found
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            async for row in conn.cursor(sql.CREATED_ROWS, prefetch=_SCAN_BATCH):
+                if _index.scan([(row[0], row[1], row[2])], provider, reference) is not None:
+                    return str(row[0])
+        return None
 
     async def read_all(
         self, after_position: int = 0, *, batch: int = 500, settle: float = 10.0

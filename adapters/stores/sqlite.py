@@ -35,6 +35,7 @@ class SqliteStore:
         *,
         chain_key: bytes | None = None,
         fingerprint: str | None = None,
+        indexed: bool = True,
     ) -> None:
         self.path = path
         self._writer = writer
@@ -43,6 +44,7 @@ class SqliteStore:
         """The key this store links (and verifies) with; None: plain SHA-256 links."""
         self.fingerprint = fingerprint
         """The chain key fingerprint the log records (None: an unkeyed log)."""
+        self._find = _sqlite_sql.find if indexed else _sqlite_sql.scan
 
     @property
     def keyed(self) -> bool:
@@ -62,7 +64,8 @@ class SqliteStore:
 
         ``chain_key`` (default: ``PAYFOLD_CHAIN_KEY``, hex) keys the chain of a new file; an existing file must
         have been created with that key (or, with no key given, may only be read). ``read_only`` opens an
-        existing payfold file without changing it (no creation, no migration, no appends).
+        existing payfold file without changing it (no creation, no migration, no appends; a file older than the
+        reference index answers ``find`` by scanning its events).
         """
         where = os.fspath(path)
         key = _chain.chain_key(chain_key)
@@ -88,12 +91,13 @@ class SqliteStore:
         uri = f"file:{urllib.parse.quote(os.path.abspath(where))}?mode=ro"
         reader = await _connect(uri, busy_timeout, where=where, uri=True)
         try:
-            recorded = await _run(reader, where, _sqlite_schema.inspect, where)
-            _chain.admit(where, recorded, key)
+            found = await _run(reader, where, _sqlite_schema.inspect, where)
+            _chain.admit(where, found.fingerprint, key)
         except BaseException:
             await reader.close()
             raise
-        return cls(where, None, reader, chain_key=key, fingerprint=recorded)
+        indexed = found.format >= _sqlite_schema.INDEXED_FORMAT
+        return cls(where, None, reader, chain_key=key, fingerprint=found.fingerprint, indexed=indexed)
 
     async def close(self) -> None:
         """Close both connections (waits for queued work)."""
@@ -137,6 +141,12 @@ class SqliteStore:
     async def version(self, stream: str) -> int:
         """The number of events in ``stream``."""
         return await _run(self._reader, self.path, _sqlite_sql.version, stream)
+
+    async def find(self, provider: str, reference: str) -> str | None:
+        """The stream whose ``created`` event names ``provider`` and ``reference`` (the first one, if several do):
+        a key lookup in ``payfold_references``, or a scan of the events in a file opened read-only that predates
+        it (file format 2 or older)."""
+        return await _run(self._reader, self.path, self._find, provider, reference)
 
     async def read_all(self, after_position: int = 0, *, batch: int = 500) -> AsyncIterator[Record]:
         """Every record after ``after_position`` in commit order, ``batch`` rows per query."""

@@ -120,6 +120,102 @@ class EventStoreContract(StreamContract):
             await store.append("p1", [sent(1)], expected_version=0, due=None)
         assert [d.at for d in await store.due(_at(10))] == [_at(10)]
 
+    # --- the reference index ----------------------------------------------------------------------------
+
+    async def test_find_names_the_stream_a_created_event_was_stored_in(self, store: EventStore) -> None:
+        await store.append("pay-1", [created("p1", reference="order-1"), sent(1)], expected_version=0)
+        await store.append_many(
+            [
+                StreamAppend(stream="pay-2", events=[created("p2", reference="order-2")], expected_version=0),
+                StreamAppend(stream="pay-1", events=[unknown(2)], expected_version=2),
+                StreamAppend(stream="pay-3", events=[created("p3", provider="flutterwave")], expected_version=0),
+            ]
+        )
+        assert await store.find("tranzzo", "order-1") == "pay-1"
+        assert await store.find("tranzzo", "order-2") == "pay-2"
+        assert await store.find("flutterwave", "ref-p3") == "pay-3"
+
+    async def test_find_answers_none_for_a_reference_nobody_created(self, store: EventStore) -> None:
+        await store.append("pay-1", [created("p1", reference="order-1")], expected_version=0)
+        assert await store.find("tranzzo", "order-2") is None
+        assert await store.find("flutterwave", "order-1") is None  # another provider's reference
+        assert await store.find("tranzzo", "") is None
+
+    async def test_the_first_stream_keeps_a_shared_reference(self, store: EventStore) -> None:
+        """A provider refuses a second order with a reference it has seen: the index names the first payment."""
+        await store.append("first", [created("first", reference="order-1")], expected_version=0)
+        result = await store.append("second", [created("second", reference="order-1")], expected_version=0)
+        assert result.appended == 1  # the second payment is stored all the same
+        await store.append_many(
+            [
+                StreamAppend(stream="third", events=[created("third", reference="order-2")], expected_version=0),
+                StreamAppend(stream="fourth", events=[created("fourth", reference="order-2")], expected_version=0),
+            ]
+        )
+        assert await store.find("tranzzo", "order-1") == "first"
+        assert await store.find("tranzzo", "order-2") == "third"
+
+    async def test_a_failed_append_adds_no_reference(self, store: EventStore) -> None:
+        await store.append("a", [created("a")], expected_version=0)
+        with pytest.raises(ConcurrencyConflict):
+            await store.append_many(
+                [
+                    StreamAppend(stream="b", events=[created("b", reference="order-b")], expected_version=0),
+                    StreamAppend(stream="a", events=[sent(1)], expected_version=0),
+                ]
+            )
+        with pytest.raises(ConcurrencyConflict):
+            await store.append("c", [created("c", reference="order-c")], expected_version=1)
+        assert await store.find("tranzzo", "order-b") is None
+        assert await store.find("tranzzo", "order-c") is None
+        await store.append("late", [created("late", reference="order-b")], expected_version=0)
+        assert await store.find("tranzzo", "order-b") == "late"
+
+    async def test_a_retried_creation_keeps_its_reference(self, store: EventStore) -> None:
+        await store.append("a", [created("a", reference="order-1")], expected_version=0)
+        await store.append("a", [sent(1)], expected_version=1)
+        retry = await store.append("a", [created("a", reference="order-1")], expected_version=0)
+        assert (retry.appended, retry.duplicates) == (0, 1)
+        assert await store.find("tranzzo", "order-1") == "a"
+
+    @settings(
+        max_examples=30,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+        deadline=None,
+    )
+    @given(
+        ops=st.lists(
+            st.tuples(st.integers(0, 3), st.sampled_from(["tranzzo", "flutterwave"]), st.integers(0, 2), st.booleans()),
+            min_size=1,
+            max_size=10,
+        )
+    )
+    async def test_find_matches_a_model_of_first_creations(
+        self, store: EventStore, ops: list[tuple[int, str, int, bool]]
+    ) -> None:
+        """Payments created, retried and refused in any order: ``find`` names, for every key, the first stream
+        whose creation was stored, and nothing for a key only refused appends named."""
+        prefix = fresh("index")  # the store lives across examples: every example uses its own names
+        lengths = [0, 0, 0, 0]
+        index: dict[tuple[str, str], str] = {}
+        for stream_n, provider, reference_n, stale in ops:
+            stream, reference = f"{prefix}-{stream_n}", f"{prefix}-order-{reference_n}"
+            event = created(stream, provider=provider, reference=reference)
+            expected = lengths[stream_n] + 1 if stale else 0
+            try:
+                result = await store.append(stream, [event], expected)
+            except ConcurrencyConflict:
+                continue
+            assert not stale
+            if result.appended:
+                assert lengths[stream_n] == 0
+                lengths[stream_n] = 1
+                index.setdefault((provider, reference), stream)
+        for provider in ("tranzzo", "flutterwave"):
+            for reference_n in range(3):
+                key = (provider, f"{prefix}-order-{reference_n}")
+                assert await store.find(*key) == index.get(key), key
+
     # --- the hash chain ----------------------------------------------------------------------------------
 
     async def test_verify_passes_on_an_untouched_log(self, store: EventStore) -> None:

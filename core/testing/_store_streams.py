@@ -35,10 +35,17 @@ def _at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def created(payment_id: str, at: datetime = T0) -> PaymentCreated:
-    """A valid first event for stream ``payment_id``."""
+def created(
+    payment_id: str, at: datetime = T0, *, provider: str = "tranzzo", reference: str | None = None
+) -> PaymentCreated:
+    """A valid first event for stream ``payment_id``; its merchant reference defaults to ``ref-<payment_id>``."""
     return PaymentCreated(
-        at=at, payment_id=payment_id, provider="tranzzo", amount=1000, currency="XTS", reference=f"ref-{payment_id}"
+        at=at,
+        payment_id=payment_id,
+        provider=provider,
+        amount=1000,
+        currency="XTS",
+        reference=f"ref-{payment_id}" if reference is None else reference,
     )
 
 

@@ -189,7 +189,7 @@ async def test_every_keyed_append_links_under_the_key(key: bytes, rounds: list[l
 async def test_an_sqlite_format_1_file_is_read_as_it_is_and_migrated_when_opened_for_writing(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     with sqlite3.connect(path) as conn:
-        for statement in _sqlite_schema.SCHEMA[:-1]:  # format 1: no payfold_meta
+        for statement in _sqlite_schema.SCHEMA[:3]:  # format 1: no payfold_meta, no payfold_references
             conn.execute(statement)
         data = encode(created("a"))
         hashed = link(GENESIS, "a", 1, "created", SCHEMA_VERSION, data)
@@ -216,7 +216,7 @@ async def test_an_sqlite_format_1_file_is_read_as_it_is_and_migrated_when_opened
     finally:
         await store.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == _sqlite_schema.FORMAT
         assert conn.execute("SELECT count(*) FROM payfold_meta").fetchone()[0] == 0
     conn.close()
 
@@ -250,6 +250,7 @@ async def test_postgres_read_only_creates_nothing_and_format_2_becomes_3(pg_dsn:
     conn = await asyncpg.connect(pg_dsn)
     try:
         await conn.execute("UPDATE payfold_meta SET value = '2' WHERE key = 'format'")
+        await conn.execute("DROP TABLE payfold_references")  # format 2 had no reference index
     finally:
         await conn.close()
     reader = await PostgresStore.open(pg_dsn, read_only=True)

@@ -1,0 +1,1 @@
+"""Runnable examples of embedding payfold (each tested under tests/examples/)."""
