@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Final
 
+WORK_CHANNEL: Final = "payfold_work"
+"""The LISTEN/NOTIFY channel on which runners announce new work to each other (``announce_work``)."""
+
 FORMAT: Final = 4
 """The schema format this payfold writes (``payfold_meta.format``). 1: positions from a locked head row. 2:
 positions from transaction ids. 3: a keyed log records its chain key's fingerprint in ``payfold_meta`` (the

@@ -10,8 +10,9 @@ usual answer (``_postgres_append``). ``lease_due`` shares due work between worke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
@@ -197,6 +198,26 @@ class PostgresStore:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
             async for row in conn.cursor(sql.READ_CHAIN, prefetch=batch):
                 yield _plan.record(row)
+
+    async def announce_work(self) -> None:
+        """Tell every runner watching this database, in any process, that work may be due now (``NOTIFY``)."""
+        await self._pool.execute("SELECT pg_notify($1, '')", sql.WORK_CHANNEL)
+
+    @contextlib.asynccontextmanager
+    async def watch_work(self, on_work: Callable[[], None]) -> AsyncIterator[None]:
+        """While open, call ``on_work()`` each time some process announced work (``LISTEN`` on a connection held
+        from the pool for as long as the runner runs)."""
+
+        def heard(_connection: object, _pid: int, _channel: str, _payload: str) -> None:
+            on_work()
+
+        async with self._pool.acquire() as connection:
+            await connection.add_listener(sql.WORK_CHANNEL, heard)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    await connection.remove_listener(sql.WORK_CHANNEL, heard)
 
     async def verify(self) -> VerifyReport:
         """Walk every stream's hash chain through a server-side cursor (bounded memory). A keyed log is verified
