@@ -65,7 +65,7 @@ def _print_stories() -> None:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
-    from payfold.adapters.cli._demo import check_demo_args
+    from payfold.adapters.cli._demo_log import check_demo_args
 
     try:
         check_demo_args(args.payments, args.fault_rate, args.db)
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="drive payments through the sandbox under injected faults")
     demo.add_argument("--payments", type=positive, default=1000, help="how many payments (default 1000)")
     demo.add_argument("--db", help="the SQLite file to write (default: a new temporary file)")
-    demo.add_argument("--seed", type=int, default=7, help="seed of the sandbox's faults and the amounts")
+    demo.add_argument("--seed", type=int, default=7, help="seed of faults, amounts and latencies (same seed, same run)")
     demo.add_argument("--fault-rate", type=fraction, default=0.35, help="share of provider calls faulted, 0 to 1")
     demo.add_argument("--stories", action="store_true", help="only replay the three scripted stories in memory")
     demo.add_argument("--no-stories", action="store_true", help="skip the three scripted stories")

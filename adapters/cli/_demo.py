@@ -18,7 +18,6 @@ that is removed at the end, however the run ends.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import sys
@@ -37,7 +36,7 @@ from payfold import (
     fold,
 )
 from payfold.adapters import flutterwave, tranzzo
-from payfold.adapters.cli._demo_log import Unannounced, journal_path, next_run
+from payfold.adapters.cli._demo_log import Unannounced, check_demo_args, journal_path, next_run
 from payfold.adapters.cli._demo_log import created as new_payment
 from payfold.adapters.cli._demo_report import DemoReport
 from payfold.adapters.cli._pace import Progress
@@ -56,26 +55,6 @@ before, unless its charges stayed ambiguous: then the deadline raised a review, 
 the slowest cadence, which the demo does not wait for."""
 _RUN_ID: Final = re.compile(r"^pay-r(\d+)-")
 _FAR_FUTURE: Final = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def check_demo_args(payments: int, fault_rate: float, db: str | None) -> None:
-    """Refuse demo options that cannot work, with one line naming the option (``ValueError``)."""
-    if payments < 1:
-        raise ValueError(f"--payments must be at least 1, got {payments}")
-    if not 0.0 <= fault_rate <= 1.0:
-        raise ValueError(f"--fault-rate must be within 0 and 1, got {fault_rate:g}")
-    if db is None:
-        return
-    path = Path(db)
-    if path.is_dir():
-        raise ValueError(f"--db {db}: is a directory; give a file in it, e.g. {path / 'payfold.db'}")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ValueError(f"--db {db}: the folder {folder} does not exist")
-    if path.exists() and not path.is_file():
-        raise ValueError(f"--db {db}: is not a regular file")
-    if not os.access(path if path.exists() else folder, os.W_OK):
-        raise ValueError(f"--db {db}: {'the file' if path.exists() else f'the folder {folder}'} is not writable")
 
 
 async def run_demo(

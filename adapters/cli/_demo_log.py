@@ -3,9 +3,11 @@ log its webhook endpoint writes through."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Final
 
 from payfold import AppendResult, Due, Event, PaymentCreated, Record, StreamAppend, VerifyReport
@@ -101,3 +103,23 @@ def created(n: int, run: int, seed: int, at: datetime) -> PaymentCreated:
         reference=reference(n, run),
         details={"token": f"flw-t1nf-{n}", "email": f"c{n}@example.com"},
     )
+
+
+def check_demo_args(payments: int, fault_rate: float, db: str | None) -> None:
+    """Refuse demo options that cannot work, with one line naming the option (``ValueError``)."""
+    if payments < 1:
+        raise ValueError(f"--payments must be at least 1, got {payments}")
+    if not 0.0 <= fault_rate <= 1.0:
+        raise ValueError(f"--fault-rate must be within 0 and 1, got {fault_rate:g}")
+    if db is None:
+        return
+    path = Path(db)
+    if path.is_dir():
+        raise ValueError(f"--db {db}: is a directory; give a file in it, e.g. {path / 'payfold.db'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"--db {db}: the folder {folder} does not exist")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"--db {db}: is not a regular file")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise ValueError(f"--db {db}: {'the file' if path.exists() else f'the folder {folder}'} is not writable")

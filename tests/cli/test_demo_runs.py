@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from payfold.adapters.cli import _demo
+from payfold.adapters.cli import _demo, _demo_log
 from payfold.adapters.cli._demo import run_demo
 from payfold.adapters.cli._demo_report import DemoReport, render
 
@@ -77,10 +77,10 @@ def test_bad_demo_options_are_refused_in_one_line(tmp_path: Path) -> None:
     ]
     for (payments, rate, db), message in cases:
         with pytest.raises(ValueError) as refused:
-            _demo.check_demo_args(payments, rate, db)
+            _demo_log.check_demo_args(payments, rate, db)
         assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
-    _demo.check_demo_args(1, 0.0, str(a_file))  # an existing file: the demo adds a run to it
-    _demo.check_demo_args(1000, 1.0, str(tmp_path / "new.db"))
+    _demo_log.check_demo_args(1, 0.0, str(a_file))  # an existing file: the demo adds a run to it
+    _demo_log.check_demo_args(1000, 1.0, str(tmp_path / "new.db"))
 
 
 async def test_run_demo_checks_its_options_before_starting_anything(tmp_path: Path) -> None:
