@@ -4,18 +4,15 @@ fail with one line naming the extra to install."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import venv
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from payfold import PaymentCreated
-from payfold.adapters.stores.sqlite import SqliteStore
+from tests._one_log import write_one_payment_log
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -45,19 +42,7 @@ def _venv(where: Path, wheel: Path, extras: str) -> Path:
 
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("log") / "log.db"
-
-    async def write() -> None:
-        store = await SqliteStore.open(path)
-        created = PaymentCreated(at=datetime(2026, 1, 1, tzinfo=UTC), payment_id="pay-1", provider="tranzzo",
-                                 amount=100, currency="UAH", reference="order-1")  # fmt: skip
-        try:
-            await store.append("pay-1", [created], 0, due=created.at)
-        finally:
-            await store.close()
-
-    asyncio.run(write())
-    return path
+    return write_one_payment_log(tmp_path_factory.mktemp("log") / "log.db")
 
 
 @pytest.fixture(scope="module")

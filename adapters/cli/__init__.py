@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from payfold import DEFAULT_POLICY, Event, PaymentCreated, Policy
+from payfold import DEFAULT_POLICY, Event, PayfoldError, PaymentCreated, Policy
 
 
 def diagram_page() -> str:
@@ -53,6 +53,22 @@ async def _open(db: str, *, write: bool = False) -> Any:
     from payfold.adapters.stores.sqlite import SqliteStore
 
     return await SqliteStore.open(db, read_only=not write)
+
+
+class UnknownPayment(PayfoldError):
+    """The log holds no payment by that id."""
+
+
+async def read_payment(db: str, payment: str) -> list[Event]:
+    """One payment's events from the log ``db`` (opened read-only); ``UnknownPayment`` names both when absent."""
+    store = await _open(db)
+    try:
+        events: list[Event] = await store.read(payment)
+    finally:
+        await store.close()
+    if not events:
+        raise UnknownPayment(f"no payment {payment!r} in {db}")
+    return events
 
 
 def _print_stories() -> None:

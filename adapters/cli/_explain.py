@@ -34,18 +34,9 @@ def moment(text: str) -> datetime:
 
 
 async def _explain(args: argparse.Namespace) -> int:
-    import sys
+    from payfold.adapters.cli import policy_for, read_payment
 
-    from payfold.adapters.cli import _open, policy_for
-
-    store = await _open(args.db, write=False)
-    try:
-        events = await store.read(args.payment)
-    finally:
-        await store.close()
-    if not events:
-        print(f"payfold explain: no payment {args.payment!r} in {args.db}", file=sys.stderr)
-        return 2
+    events = await read_payment(args.db, args.payment)
     policy = policy_for(events)
     moments = timeline_of(events, policy, until=args.at)
     if args.json:

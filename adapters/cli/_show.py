@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -42,16 +41,9 @@ def add_parsers(commands: Any) -> None:
 
 
 async def _show(args: argparse.Namespace) -> int:
-    from payfold.adapters.cli import _open, policy_for
+    from payfold.adapters.cli import policy_for, read_payment
 
-    store = await _open(args.db)
-    try:
-        events = await store.read(args.payment)
-    finally:
-        await store.close()
-    if not events:
-        print(f"payfold show: no payment {args.payment!r} in {args.db}", file=sys.stderr)
-        return 2
+    events = await read_payment(args.db, args.payment)
     moments = timeline(events, policy_for(events))
     state = fold(events)
     if args.json:

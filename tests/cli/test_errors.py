@@ -3,18 +3,15 @@ read-only command never writes: the file's checksum is unchanged."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from payfold import PaymentCreated
-from payfold.adapters.stores.sqlite import SqliteStore
+from tests._one_log import write_one_payment_log
 
 READ_ONLY = (["audit"], ["stats"], ["review"], ["show", "pay-1"], ["explain", "pay-1"])
 
@@ -40,19 +37,7 @@ def digest(path: Path) -> str:
 
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
-    path = tmp_path / "log.db"
-
-    async def write() -> None:
-        store = await SqliteStore.open(path)
-        created = PaymentCreated(at=datetime(2026, 1, 1, tzinfo=UTC), payment_id="pay-1", provider="tranzzo",
-                                 amount=100, currency="UAH", reference="order-1")  # fmt: skip
-        try:
-            await store.append("pay-1", [created], 0, due=created.at)
-        finally:
-            await store.close()
-
-    asyncio.run(write())
-    return path
+    return write_one_payment_log(tmp_path / "log.db")
 
 
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
