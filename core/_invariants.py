@@ -35,13 +35,16 @@ DUE_AFTER: Final = "due after the latest event"
 class InvariantViolation(AssertionError):
     """An invariant of DESIGN section 8 does not hold for a history; the message tells the story."""
 
-    def __init__(self, invariant: str, detail: str, history: Sequence[Event] = ()) -> None:
+    def __init__(self, invariant: str, detail: str, history: Sequence[Event] = (), *, index: int | None = None) -> None:
         lines = [f"{invariant}: {detail}"]
         if history:
             lines.append("history:")
             lines.extend(f"  {i:3} {e.at.isoformat()} {type(e).__name__}" for i, e in enumerate(history))
         super().__init__("\n".join(lines))
         self.invariant = invariant
+        self.index = index
+        """The 0-based index in the history of the event judged (or after which a step was judged); None when
+        the violation is about the whole history."""
 
 
 def states(history: Sequence[Event]) -> list[Payment]:
@@ -75,7 +78,7 @@ def _walk(history: Sequence[Event], policy: Policy, rules: frozenset[str]) -> No
     state: Payment | None = None
     latest: datetime | None = None
     for index, event in enumerate(history):
-        _raise_if(oracle.judge(event), rules, f"event {index} ({type(event).__name__})", history)
+        _raise_if(oracle.judge(event), rules, f"event {index} ({type(event).__name__})", history, index)
         oracle.add(event)
         state = evolve(state, event)
         latest = event.at if latest is None or event.at > latest else latest
@@ -95,7 +98,8 @@ def _judge_step(
     if isinstance(step, Done):
         return
     if DUE_AFTER in rules and step.due < latest:
-        raise InvariantViolation(DUE_AFTER, f"{where} due {step.due.isoformat()} before {latest.isoformat()}", history)
+        detail = f"{where} due {step.due.isoformat()} before {latest.isoformat()}"
+        raise InvariantViolation(DUE_AFTER, detail, history, index=index)
     proposed: Event
     if isinstance(step, Conclude):
         proposed = step.event
@@ -105,12 +109,14 @@ def _judge_step(
         proposed = RequestSent(at=step.due, operation="poll")
     else:
         proposed = RequestSent(at=step.due, operation="requery")
-    _raise_if(oracle.judge(proposed), rules, where, history)
+    _raise_if(oracle.judge(proposed), rules, where, history, index)
 
 
-def _raise_if(found: tuple[str, str] | None, rules: frozenset[str], where: str, history: Sequence[Event]) -> None:
+def _raise_if(
+    found: tuple[str, str] | None, rules: frozenset[str], where: str, history: Sequence[Event], index: int
+) -> None:
     if found is not None and found[0] in rules:
-        raise InvariantViolation(found[0], f"{where}: {found[1]}", history)
+        raise InvariantViolation(found[0], f"{where}: {found[1]}", history, index=index)
 
 
 def _check_status(oracle: Oracle, status: Status, index: int, history: Sequence[Event]) -> None:
@@ -121,7 +127,10 @@ def _check_status(oracle: Oracle, status: Status, index: int, history: Sequence[
     if actual is not expected:
         said = "no verdict" if verdict is None else type(verdict).__name__
         raise InvariantViolation(
-            ABSORBING, f"after event {index} the status is {status.value} but the events say {said}", history
+            ABSORBING,
+            f"after event {index} the status is {status.value} but the events say {said}",
+            history,
+            index=index,
         )
 
 

@@ -8,11 +8,10 @@ runner sent was the step the policy allowed at that moment. A finding names the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
+from typing import Literal
 
 from payfold import (
     Done,
@@ -31,9 +30,6 @@ from payfold import (
 )
 from payfold._invariants import InvariantViolation, check_history
 from payfold.adapters.audit._findings import Decision, Finding, Review
-
-_EVENT_INDEX: Final = re.compile(r"\bevent (\d+)\b")
-"""Where ``InvariantViolation`` messages name the event they judged (0-based: ``event 3 (RequestSent)``)."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +103,8 @@ def _replay(stream: str, events: Sequence[Event], versions: Sequence[int], resul
 
 
 def _invariant(stream: str, violation: InvariantViolation, versions: Sequence[int]) -> Finding:
-    line = _first_line(violation)
-    detail = line.removeprefix(f"{violation.invariant}: ")
-    found = _EVENT_INDEX.search(detail)
-    index = int(found.group(1)) if found else None
+    detail = _first_line(violation).removeprefix(f"{violation.invariant}: ")
+    index = violation.index
     version = versions[index] if index is not None and index < len(versions) else None
     return Finding(kind="invariant", stream=stream, version=version, rule=violation.invariant, detail=detail)
 

@@ -109,3 +109,15 @@ def test_any_request_moved_before_its_due_is_found(history: list[Event], data: s
     tampered = [*history[:index], RequestSent(at=moved_to, operation=request.operation, attempt=request.attempt,
                                               url=request.url), *history[index + 1 :]]  # fmt: skip
     assert index + 1 in [m.version for m in conduct(tampered, TRANZZO)]
+
+
+def test_an_invariant_violation_names_the_index_of_the_event_it_judged() -> None:
+    from payfold._invariants import InvariantViolation, check_no_double_charge
+
+    history = [*_after_a_500(), RequestSent(at=seconds(400), operation="charge", attempt=2)]
+    try:
+        check_no_double_charge(history, TRANZZO)
+    except InvariantViolation as violation:
+        assert violation.index == 3 and violation.invariant == "no double charge"
+    else:
+        raise AssertionError("a charge resent after an ambiguity passed the no-double-charge invariant")
