@@ -85,24 +85,13 @@ def created(n: int, run: int, seed: int, at: datetime) -> PaymentCreated:
     """Payment ``n`` of run ``run``: even ones Tranzzo (UAH), odd ones Rave (NGN), an amount from the seed."""
     draw = rng(seed, "amount", n)
     if n % 2 == 0:
-        return PaymentCreated(
-            at=at,
-            payment_id=payment_stream(n, run),
-            provider="tranzzo",
-            amount=draw.randrange(100, 500_000) * 100,
-            currency="UAH",
-            reference=reference(n, run),
-            details={"cc_token": f"tok-{n}", "customer_email": f"c{n}@example.com"},
-        )
-    return PaymentCreated(
-        at=at,
-        payment_id=payment_stream(n, run),
-        provider="flutterwave",
-        amount=draw.randrange(1_000, 2_000_000) * 100,
-        currency="NGN",
-        reference=reference(n, run),
-        details={"token": f"flw-t1nf-{n}", "email": f"c{n}@example.com"},
-    )
+        provider, currency, units = "tranzzo", "UAH", draw.randrange(100, 500_000)
+        details = {"cc_token": f"tok-{n}", "customer_email": f"c{n}@example.com"}
+    else:
+        provider, currency, units = "flutterwave", "NGN", draw.randrange(1_000, 2_000_000)
+        details = {"token": f"flw-t1nf-{n}", "email": f"c{n}@example.com"}
+    return PaymentCreated(at=at, payment_id=payment_stream(n, run), provider=provider, amount=units * 100,
+                          currency=currency, reference=reference(n, run), details=details)  # fmt: skip
 
 
 def check_demo_args(payments: int, fault_rate: float, db: str | None) -> None:
